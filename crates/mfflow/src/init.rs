@@ -1,0 +1,135 @@
+//! The initialization `U(0) = √α · Ū₀` (2): a scale `α > 0` and a shape `Ū₀` (n × r, any r, any rank).
+
+use crate::error::{check_finite, Error};
+use faer::{Mat, MatRef};
+
+/// Singular values of the shape below `RANK_FACTOR · max(n, r) · ε · σ₁` count as zero
+/// (the usual numerical-rank rule: the SVD resolves singular values to about that much).
+pub const RANK_FACTOR: f64 = 4.0;
+
+/// A scale and a shape; `W(0) = α Ū₀ Ū₀ᵀ`.
+#[derive(Debug, Clone)]
+pub struct Init {
+    alpha: f64,
+    shape: Mat<f64>,
+}
+
+impl Init {
+    /// Checks `α` (finite, > 0) and the shape (finite, at least one column).
+    pub fn new(alpha: f64, shape: MatRef<'_, f64>) -> Result<Self, Error> {
+        if !(alpha.is_finite() && alpha > 0.0) {
+            return Err(Error::AlphaNotPositive(alpha));
+        }
+        check_finite(shape, "the initialization shape u0")?;
+        if shape.ncols() == 0 || shape.nrows() == 0 {
+            return Err(Error::BadParameter {
+                what: "u0",
+                why: "the shape needs at least one row and one column".into(),
+            });
+        }
+        Ok(Self {
+            alpha,
+            shape: shape.to_owned(),
+        })
+    }
+
+    /// A spectral initialization `Ū₀ = Φ diag(√sᵢ)` (so `Φᵀ W̄₀ Φ = diag(s)`), as in Theorem 3.
+    pub fn spectral(alpha: f64, phi: MatRef<'_, f64>, s: &[f64]) -> Result<Self, Error> {
+        if s.len() != phi.ncols() {
+            return Err(Error::DimensionMismatch {
+                what: "the spectral shape s",
+                expected: phi.ncols(),
+                found: s.len(),
+            });
+        }
+        if let Some(&bad) = s.iter().find(|&&v| !(v.is_finite() && v >= 0.0)) {
+            return Err(Error::BadParameter {
+                what: "s",
+                why: format!("spectral shape entries must be finite and >= 0, got {bad}"),
+            });
+        }
+        let shape = Mat::from_fn(phi.nrows(), phi.ncols(), |i, j| phi[(i, j)] * s[j].sqrt());
+        Self::new(alpha, shape.as_ref())
+    }
+
+    /// The scale `α`.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// The shape `Ū₀`.
+    pub fn shape(&self) -> MatRef<'_, f64> {
+        self.shape.as_ref()
+    }
+
+    /// `U(0) = √α Ū₀`.
+    pub fn u0(&self) -> Mat<f64> {
+        let s = self.alpha.sqrt();
+        Mat::from_fn(self.shape.nrows(), self.shape.ncols(), |i, j| {
+            s * self.shape[(i, j)]
+        })
+    }
+
+    /// `W(0) = α Ū₀ Ū₀ᵀ`.
+    pub fn w0(&self) -> Mat<f64> {
+        let mut w = &self.shape * self.shape.transpose();
+        w *= faer::Scale(self.alpha);
+        w
+    }
+}
+
+/// The numerical-rank part of a thin SVD `A ≈ U_m diag(σ) V_mᵀ`: returns `(U_m, σ)`, so that
+/// `F = U_m diag(σ)` is a full-column-rank factor with `F Fᵀ = A Aᵀ` up to the dropped
+/// singular values.
+///
+/// The SVD (rather than a pivoted QR) is used so that the numerical rank is decided on the
+/// singular values themselves; it is applied to the α-free shape, so scaling plays no role.
+pub(crate) fn reduced_svd(a: MatRef<'_, f64>) -> Result<(Mat<f64>, Vec<f64>), Error> {
+    let (n, r) = (a.nrows(), a.ncols());
+    let svd = a
+        .thin_svd()
+        .map_err(|e| Error::Numerical(format!("SVD of the shape failed: {e:?}")))?;
+    let s = svd.S().column_vector();
+    let k = s.nrows();
+    let top = if k > 0 { s[0] } else { 0.0 };
+    let tol = RANK_FACTOR * n.max(r) as f64 * f64::EPSILON * top;
+    let m = (0..k).filter(|&i| s[i] > tol).count();
+    if m == 0 {
+        return Err(Error::BadParameter {
+            what: "u0",
+            why: "the initialization shape is zero".into(),
+        });
+    }
+    let u = svd.U();
+    Ok((u.subcols(0, m).to_owned(), (0..m).map(|i| s[i]).collect()))
+}
+
+/// `F = U_m diag(σ)` from [`reduced_svd`].
+pub(crate) fn full_rank_factor(a: MatRef<'_, f64>) -> Result<Mat<f64>, Error> {
+    let (u, s) = reduced_svd(a)?;
+    Ok(Mat::from_fn(u.nrows(), u.ncols(), |i, j| u[(i, j)] * s[j]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_deficient_shapes_are_reduced_to_their_rank() {
+        // Columns 2 and 3 are multiples of column 1: rank 1.
+        let a = Mat::from_fn(4, 3, |i, j| (i as f64 + 1.0) * (j as f64 + 1.0));
+        let f = full_rank_factor(a.as_ref()).unwrap();
+        assert_eq!(f.ncols(), 1);
+        let diff = &f * f.transpose() - &a * a.transpose();
+        assert!(crate::target::max_abs(diff.as_ref()) < 1e-12 * 14.0 * 14.0);
+    }
+
+    #[test]
+    fn rejects_bad_alpha_and_zero_shape() {
+        let a = Mat::<f64>::identity(2, 2);
+        assert!(Init::new(0.0, a.as_ref()).is_err());
+        assert!(Init::new(f64::NAN, a.as_ref()).is_err());
+        assert!(Init::new(-1.0, a.as_ref()).is_err());
+        assert!(full_rank_factor(Mat::<f64>::zeros(2, 2).as_ref()).is_err());
+    }
+}

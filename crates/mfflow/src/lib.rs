@@ -1,0 +1,41 @@
+//! Exact gradient-flow trajectories of overparameterized symmetric matrix factorization.
+//!
+//! Min & Vidal (2025) study gradient flow on the loss `L(U) = 1/4 ‖Y − U Uᵀ‖²_F` (1),
+//!
+//! ```text
+//! dU/dt = (Y − U Uᵀ) U,            U(0) = √α · Ū₀                       (2)
+//! dW/dt = W Y + Y W − 2 W²,        W = U Uᵀ,  W(0) = α · Ū₀ Ū₀ᵀ          (3)
+//! ```
+//!
+//! and give the closed-form solution (5). Evaluated as printed, (5) is numerically useless
+//! (its inner matrix has condition number about `e^{2 l₁ t}/α`); this crate evaluates it through
+//! two stable routes (see [`trajectory`]) that stay finite and accurate for any rank of `Ū₀`,
+//! `α` down to 1e-300, arbitrarily long times and indefinite targets.
+//!
+//! Modules, one idea each:
+//! - [`target`]: the symmetric target `Y = Φ diag(l) Φᵀ`, eigen-decomposed once.
+//! - [`init`]: the initialization `(α, Ū₀)` and its reduced factor in the eigenbasis.
+//! - [`trajectory`]: the exact trajectory `W(t)` for a batch of times (Proposition 1).
+//! - [`spectral`]: the scalar formulas (12)–(13) for spectral initializations (Corollary 2).
+//! - [`ode`], [`gd`]: independent references — an adaptive integrator of (2) and gradient descent.
+//! - [`metrics`]: eigenvalues of `W(t)`, best rank-k approximations, spectral-norm errors.
+//! - [`theorems`]: Theorems 3 and 4 (incremental learning), their constants and intervals.
+//!
+//! The library does no I/O; the `mfflow` binary and the experiments do.
+
+mod dense;
+pub mod error;
+pub mod gd;
+pub mod init;
+pub mod metrics;
+pub mod ode;
+pub mod spectral;
+pub mod target;
+pub mod theorems;
+pub mod trajectory;
+
+pub use error::Error;
+pub use faer::{Mat, MatRef};
+pub use init::Init;
+pub use target::Target;
+pub use trajectory::{Form, Trajectory};

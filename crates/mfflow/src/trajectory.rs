@@ -1,0 +1,488 @@
+//! The exact trajectory `W(t)` of (3), evaluated stably (Proposition 1 and Section III-C).
+//!
+//! Everything happens in the eigenbasis of the target, `W̃(t) = Φᵀ W(t) Φ`, with
+//! `S(t) = diag(e^{lᵢ t})` and `D(t) = diag(dᵢ(t))`, `dᵢ = −expm1(−2 lᵢ t)/lᵢ` (`= 2t` if `lᵢ = 0`).
+//! Note `dᵢ ≥ 0` for every sign of `lᵢ`, and `G(t) = S D S` is the paper's `G(t)` in (5).
+//!
+//! Two routes, both exact in exact arithmetic and both checked against independent references
+//! in the tests:
+//!
+//! * **Inverse form** (PSD target, `W(0)` of full rank n): `V = W⁻¹` solves the linear ODE
+//!   `dV/dt = −Y V − V Y + 2I`, so
+//!   `α W̃(t)⁻¹ = E P E + α D`, with `E = S⁻¹ = diag(e^{−lᵢ t})` and `P = W̃̄₀⁻¹`
+//!   (the α-free initial shape's inverse). Every entry is bounded for all `t ≥ 0`; one Cholesky
+//!   per time point, about `2.3 n³` flops for `W` in the original basis.
+//!
+//! * **Factor form** (any rank, any sign of the eigenvalues): with a factor `W̃(t₀) = G Gᵀ`
+//!   (n × m, full column rank) and `X = S(τ) G`, the Woodbury form of (5) is
+//!   `W̃(t₀ + τ) = X (I + Xᵀ D(τ) X)⁻¹ Xᵀ`. With the thin QR `X P = Q R` (the rows of `X` are
+//!   strongly graded; Householder QR with the rows sorted by size and column pivoting is row-wise
+//!   backward stable, Cox & Higham 1998, so every row keeps its own relative accuracy) and the
+//!   split `R = Δ R̂` (`Δ = diag(R)`, `R̂` unit upper triangular),
+//!
+//!   ```text
+//!   W̃ = Q Δ Â⁻¹ Δ Qᵀ,    Â = R̂⁻ᵀ R̂⁻¹ + Δ (Qᵀ D Q) Δ,    factor  G(τ) = Q Δ L̂⁻ᵀ,  Â = L̂ L̂ᵀ.
+//!   ```
+//!
+//!   The diagonal `Δ` carries the whole dynamic range of `W` (eigenvalues from `α ≈ 1e-300` to
+//!   `‖Y‖` at once), so `Â` stays of moderate size: no overflow where `R⁻ᵀR⁻¹` alone would
+//!   exceed `f64`. Because `e^{lᵢ τ}` overflows for long steps, the trajectory restarts from
+//!   checkpoints `t₀ = 0, h, 2h, …` with `max(lᵢ) h ≤ 250` and `max(−lᵢ) h ≤ 100`; the
+//!   factor at each checkpoint is the initial condition of the next step. Rows of directions
+//!   with `lᵢ < 0` decay like `e^{lᵢ t}`; once such a row is below `1e-250` it is dropped (its
+//!   effect on any later `W` is bounded by its size, see [`compress`]).
+//!
+//! Work that does not depend on `t` (the eigendecomposition of `Y`, the SVD of the shape, `P`)
+//! is done once in [`Trajectory::new`]. Time points are evaluated in parallel with rayon; each
+//! one runs sequential kernels, so results do not depend on the thread count.
+
+use crate::dense;
+use crate::error::Error;
+use crate::init::{reduced_svd, Init};
+use crate::target::{sorted_eigenvalues, Target};
+use faer::{Mat, MatRef};
+use rayon::prelude::*;
+
+/// Largest `lᵢ h` for a positive eigenvalue over one factor-form step: `e^{250} ≈ 4e108`.
+pub const STEP_BUDGET_POSITIVE: f64 = 250.0;
+/// Largest `|lᵢ| h` for a negative eigenvalue over one step (`dᵢ ≈ e^{2|lᵢ|h}/|lᵢ|`).
+pub const STEP_BUDGET_NEGATIVE: f64 = 100.0;
+/// Rows of the factor along negative-eigenvalue directions smaller than this are dropped.
+pub const NEGLIGIBLE_ROW: f64 = 1e-250;
+/// The inverse form is used by [`Form::Auto`] only when `cond(W̄₀) ≤` this.
+pub const INVERSE_FORM_MAX_CONDITION: f64 = 1e8;
+
+/// Which evaluation route to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// The inverse form when it applies (PSD target, full-rank well-conditioned `W(0)`),
+    /// otherwise the factor form.
+    Auto,
+    /// `α W̃⁻¹ = E P E + α D`; requires a PSD target and a full-rank `W(0)`.
+    Inverse,
+    /// The any-rank Woodbury/QR form with checkpoints.
+    Factor,
+}
+
+/// What to return for each time point (anything not asked for is not computed).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Want {
+    /// `W(t)` in the original basis (n × n).
+    pub w: bool,
+    /// `W̃(t) = Φᵀ W(t) Φ` (n × n).
+    pub w_eigenbasis: bool,
+    /// A factor `G` with `W̃(t) = G Gᵀ` (eigenbasis, n × m).
+    pub factor: bool,
+    /// The eigenvalues of `W(t)`, descending.
+    pub eigenvalues: bool,
+}
+
+/// The requested outputs at one time point.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The time.
+    pub t: f64,
+    /// `W(t)` in the original basis, if asked for.
+    pub w: Option<Mat<f64>>,
+    /// `W̃(t)` in the eigenbasis, if asked for.
+    pub w_eigenbasis: Option<Mat<f64>>,
+    /// Eigenbasis factor `G`, `W̃(t) = G Gᵀ`, if asked for.
+    pub factor: Option<Mat<f64>>,
+    /// Eigenvalues of `W(t)` (descending), if asked for.
+    pub eigenvalues: Option<Vec<f64>>,
+}
+
+#[derive(Debug, Clone)]
+enum Engine {
+    /// `P = W̃̄₀⁻¹`, the inverse of the α-free initial shape in the eigenbasis.
+    Inverse { p: Mat<f64> },
+    /// `G₀ = √α Φᵀ Ū₀` reduced to full column rank, and the checkpoint spacing.
+    Factor { g0: Mat<f64>, step: f64 },
+}
+
+/// The exact trajectory of one instance `(Y, α, Ū₀)`, ready to be evaluated at any times.
+#[derive(Debug, Clone)]
+pub struct Trajectory {
+    target: Target,
+    alpha: f64,
+    rank: usize,
+    engine: Engine,
+}
+
+impl Trajectory {
+    /// Prepares the time-independent work for `target` and `init` with the chosen route.
+    pub fn new(target: &Target, init: &Init, form: Form) -> Result<Self, Error> {
+        let n = target.n();
+        if init.shape().nrows() != n {
+            return Err(Error::DimensionMismatch {
+                what: "the rows of the initialization shape u0",
+                expected: n,
+                found: init.shape().nrows(),
+            });
+        }
+        let shape_eig = target.to_eigenbasis(init.shape());
+        let (u, sigma) = reduced_svd(shape_eig.as_ref())?;
+        let rank = sigma.len();
+        let condition = (sigma[0] / sigma[rank - 1]).powi(2);
+        let inverse_ok = target.is_psd() && rank == n;
+        let use_inverse = match form {
+            Form::Inverse if !inverse_ok => {
+                return Err(Error::BadParameter {
+                    what: "form",
+                    why: format!(
+                        "the inverse form needs a PSD target and W(0) of full rank {n} (rank {rank}{})",
+                        if target.is_psd() { "" } else { ", indefinite target" }
+                    ),
+                })
+            }
+            Form::Inverse => true,
+            Form::Factor => false,
+            Form::Auto => inverse_ok && condition <= INVERSE_FORM_MAX_CONDITION,
+        };
+        let alpha = init.alpha();
+        let engine = if use_inverse {
+            // P = U Σ⁻² Uᵀ, from the SVD of the shape (no explicit inverse of W̄₀).
+            let scaled = Mat::from_fn(n, n, |i, j| u[(i, j)] / sigma[j]);
+            Engine::Inverse {
+                p: dense::scaled_gram(scaled.as_ref(), 1.0),
+            }
+        } else {
+            let root = alpha.sqrt();
+            let g0 = Mat::from_fn(n, rank, |i, j| root * u[(i, j)] * sigma[j]);
+            let l = target.eigenvalues();
+            let pos = l[0].max(0.0);
+            let neg = (-l[n - 1]).max(0.0);
+            let mut step = f64::INFINITY;
+            if pos > 0.0 {
+                step = step.min(STEP_BUDGET_POSITIVE / pos);
+            }
+            if neg > 0.0 {
+                step = step.min(STEP_BUDGET_NEGATIVE / neg);
+            }
+            Engine::Factor { g0, step }
+        };
+        Ok(Self {
+            target: target.clone(),
+            alpha,
+            rank,
+            engine,
+        })
+    }
+
+    /// The target.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// The numerical rank of `W(0)` (the rank of the shape).
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// The route in use ([`Form::Inverse`] or [`Form::Factor`]).
+    pub fn form(&self) -> Form {
+        match self.engine {
+            Engine::Inverse { .. } => Form::Inverse,
+            Engine::Factor { .. } => Form::Factor,
+        }
+    }
+
+    /// Evaluates the requested outputs at each time (any order; returned in the given order).
+    pub fn evaluate(&self, times: &[f64], want: Want) -> Result<Vec<Snapshot>, Error> {
+        if let Some(&bad) = times.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
+            return Err(Error::BadTime(bad));
+        }
+        match &self.engine {
+            Engine::Inverse { p } => times
+                .par_iter()
+                .map(|&t| self.inverse_snapshot(p.as_ref(), t, want))
+                .collect(),
+            Engine::Factor { g0, step } => {
+                let factors = self.factor_path(g0, *step, times)?;
+                factors
+                    .into_par_iter()
+                    .zip(times.par_iter())
+                    .map(|(g, &t)| self.factor_snapshot(g, t, want))
+                    .collect()
+            }
+        }
+    }
+
+    /// `W(t)` in the original basis for each time.
+    pub fn w(&self, times: &[f64]) -> Result<Vec<Mat<f64>>, Error> {
+        let want = Want {
+            w: true,
+            ..Want::default()
+        };
+        Ok(self
+            .evaluate(times, want)?
+            .into_iter()
+            .map(|s| s.w.expect("asked for"))
+            .collect())
+    }
+
+    /// `W̃(t) = Φᵀ W(t) Φ` for each time.
+    pub fn w_eigenbasis(&self, times: &[f64]) -> Result<Vec<Mat<f64>>, Error> {
+        let want = Want {
+            w_eigenbasis: true,
+            ..Want::default()
+        };
+        Ok(self
+            .evaluate(times, want)?
+            .into_iter()
+            .map(|s| s.w_eigenbasis.expect("asked for"))
+            .collect())
+    }
+
+    /// Eigenbasis factors `G`, `W̃(t) = G Gᵀ`, for each time.
+    pub fn factors(&self, times: &[f64]) -> Result<Vec<Mat<f64>>, Error> {
+        let want = Want {
+            factor: true,
+            ..Want::default()
+        };
+        Ok(self
+            .evaluate(times, want)?
+            .into_iter()
+            .map(|s| s.factor.expect("asked for"))
+            .collect())
+    }
+
+    /// Eigenvalues of `W(t)` (descending) for each time.
+    pub fn eigenvalues(&self, times: &[f64]) -> Result<Vec<Vec<f64>>, Error> {
+        let want = Want {
+            eigenvalues: true,
+            ..Want::default()
+        };
+        Ok(self
+            .evaluate(times, want)?
+            .into_iter()
+            .map(|s| s.eigenvalues.expect("asked for"))
+            .collect())
+    }
+
+    /// Inverse form at one time: `inner = E P E + α D = L Lᵀ`, `W̃ = α L⁻ᵀ L⁻¹`.
+    fn inverse_snapshot(&self, p: MatRef<'_, f64>, t: f64, want: Want) -> Result<Snapshot, Error> {
+        let l = self.target.eigenvalues();
+        let n = l.len();
+        let alpha = self.alpha;
+        let e: Vec<f64> = l.iter().map(|&li| (-li * t).exp()).collect();
+        let inner = Mat::from_fn(n, n, |i, j| {
+            let v = e[i] * p[(i, j)] * e[j];
+            if i == j {
+                v + alpha * d_coefficient(l[i], t)
+            } else {
+                v
+            }
+        });
+        let chol = dense::cholesky_lower(inner.as_ref(), "E P E + alpha D")?;
+        let mut snap = Snapshot::empty(t);
+        if want.w {
+            // Zᵀ = L⁻¹ Φᵀ, W = α Z Zᵀ: one triangular solve and one half Gram, about 2 n³ flops.
+            let mut zt = self.target.phi().transpose().to_owned();
+            dense::solve_lower_in_place(chol.as_ref(), zt.as_mut());
+            snap.w = Some(dense::scaled_gram(zt.transpose(), alpha));
+        }
+        if want.w_eigenbasis || want.factor {
+            // G = √α L⁻ᵀ, i.e. Gᵀ = √α L⁻¹.
+            let mut gt = Mat::<f64>::identity(n, n);
+            dense::solve_lower_in_place(chol.as_ref(), gt.as_mut());
+            let root = alpha.sqrt();
+            let g = Mat::from_fn(n, n, |i, j| root * gt[(j, i)]);
+            if want.w_eigenbasis {
+                snap.w_eigenbasis = Some(dense::scaled_gram(g.as_ref(), 1.0));
+            }
+            if want.factor {
+                snap.factor = Some(g);
+            }
+        }
+        if want.eigenvalues {
+            // eig(W) = α / eig(inner): the small eigenvalues of W come from the large ones of
+            // the inner matrix, so they keep their relative accuracy.
+            let inner_eigs = sorted_eigenvalues(inner.as_ref())?;
+            snap.eigenvalues = Some(inner_eigs.iter().rev().map(|&v| alpha / v).collect());
+        }
+        Ok(snap)
+    }
+
+    fn factor_snapshot(&self, g: Mat<f64>, t: f64, want: Want) -> Result<Snapshot, Error> {
+        let n = self.target.n();
+        let mut snap = Snapshot::empty(t);
+        if want.w {
+            let z = self.target.from_eigenbasis(g.as_ref());
+            snap.w = Some(dense::scaled_gram(z.as_ref(), 1.0));
+        }
+        if want.w_eigenbasis {
+            snap.w_eigenbasis = Some(dense::scaled_gram(g.as_ref(), 1.0));
+        }
+        if want.eigenvalues {
+            let sv = g
+                .singular_values()
+                .map_err(|e| Error::Numerical(format!("SVD of the factor failed: {e:?}")))?;
+            let mut eig: Vec<f64> = sv.iter().map(|s| s * s).collect();
+            eig.resize(n, 0.0);
+            snap.eigenvalues = Some(eig);
+        }
+        if want.factor {
+            snap.factor = Some(g);
+        }
+        Ok(snap)
+    }
+
+    /// Factor-form factors at every requested time: checkpoints sequentially, then the time
+    /// points from their checkpoint in parallel. Returned in the order of `times`.
+    fn factor_path(&self, g0: &Mat<f64>, step: f64, times: &[f64]) -> Result<Vec<Mat<f64>>, Error> {
+        let l = self.target.eigenvalues();
+        // Checkpoint index of each time (t = k h exactly uses checkpoint k with τ = 0).
+        let index = |t: f64| -> usize {
+            if step.is_finite() {
+                (t / step).floor() as usize
+            } else {
+                0
+            }
+        };
+        let mut needed: Vec<usize> = times.iter().map(|&t| index(t)).collect();
+        needed.sort_unstable();
+        needed.dedup();
+        // Walk the checkpoints once, keeping only those some time point starts from.
+        let mut kept: Vec<(usize, Mat<f64>)> = Vec::with_capacity(needed.len());
+        let mut current = g0.clone();
+        let mut k = 0usize;
+        for &target_k in &needed {
+            while k < target_k {
+                let next = woodbury_step(l, current.as_ref(), step)?;
+                current = compress(l, next);
+                k += 1;
+            }
+            kept.push((k, current.clone()));
+        }
+        times
+            .par_iter()
+            .map(|&t| {
+                let k = index(t);
+                let pos = kept
+                    .binary_search_by_key(&k, |(kk, _)| *kk)
+                    .expect("checkpoint computed above");
+                let tau = if step.is_finite() {
+                    t - k as f64 * step
+                } else {
+                    t
+                };
+                woodbury_step(l, kept[pos].1.as_ref(), tau)
+            })
+            .collect()
+    }
+}
+
+impl Snapshot {
+    fn empty(t: f64) -> Self {
+        Self {
+            t,
+            w: None,
+            w_eigenbasis: None,
+            factor: None,
+            eigenvalues: None,
+        }
+    }
+}
+
+/// `dᵢ(t) = −expm1(−2 lᵢ t)/lᵢ` (`= 2t` when `lᵢ = 0`): the diagonal of `D(t)`, ≥ 0 always.
+pub fn d_coefficient(l: f64, t: f64) -> f64 {
+    if l == 0.0 {
+        2.0 * t
+    } else {
+        -(-2.0 * l * t).exp_m1() / l
+    }
+}
+
+/// One factor-form step: from `W̃(t₀) = G Gᵀ` to a factor of `W̃(t₀ + τ)` (see the module docs).
+///
+/// The QR is column-pivoted: `W = X (I + XᵀDX)⁻¹ Xᵀ` is unchanged when the columns of `X` are
+/// permuted, and the pivoting is what makes the QR row-wise stable on the graded `X` (and
+/// keeps `|R̂_kj| ≤ 1`, so `R̂⁻¹` is of moderate size).
+fn woodbury_step(l: &[f64], g: MatRef<'_, f64>, tau: f64) -> Result<Mat<f64>, Error> {
+    let (n, m) = (g.nrows(), g.ncols());
+    let x = Mat::from_fn(n, m, |i, j| (l[i] * tau).exp() * g[(i, j)]);
+    // Row sorting by decreasing norm (Cox & Higham): rows are not ordered by size in general —
+    // an exactly zero row of a large lᵢ would otherwise pick up rounding from the reflectors
+    // and seed a direction that the exact flow never learns.
+    let norms: Vec<f64> = (0..n)
+        .map(|i| (0..m).fold(0.0f64, |a, j| a.max(x[(i, j)].abs())))
+        .collect();
+    let mut rows: Vec<usize> = (0..n).collect();
+    rows.sort_by(|&a, &b| norms[b].total_cmp(&norms[a]));
+    let x_sorted = Mat::from_fn(n, m, |i, j| x[(rows[i], j)]);
+    let (q_sorted, r, _) = dense::thin_col_piv_qr(x_sorted.as_ref());
+    let mut q = Mat::zeros(n, m);
+    for (i, &row) in rows.iter().enumerate() {
+        for j in 0..m {
+            q[(row, j)] = q_sorted[(i, j)];
+        }
+    }
+    let delta: Vec<f64> = (0..m).map(|k| r[(k, k)]).collect();
+    if let Some(k) = delta.iter().position(|d| *d == 0.0 || !d.is_finite()) {
+        return Err(Error::Numerical(format!(
+            "the factor lost column rank at direction {k} (R_kk = {})",
+            delta[k]
+        )));
+    }
+    // N = R̂⁻¹ with R̂ = Δ⁻¹ R (unit upper triangular).
+    let r_hat = Mat::from_fn(m, m, |i, j| if i < j { r[(i, j)] / delta[i] } else { 0.0 });
+    let mut n_inv = Mat::<f64>::identity(m, m);
+    dense::solve_unit_upper_in_place(r_hat.as_ref(), n_inv.as_mut());
+    // Â = Nᵀ N + Δ (Qᵀ D Q) Δ, with Qᵀ D Q = (D^{1/2} Q)ᵀ (D^{1/2} Q) (D ≥ 0).
+    let mut a_hat = dense::scaled_gram(n_inv.transpose(), 1.0);
+    let qd = Mat::from_fn(n, m, |i, j| d_coefficient(l[i], tau).sqrt() * q[(i, j)]);
+    let b = dense::scaled_gram(qd.transpose(), 1.0);
+    for j in 0..m {
+        for i in 0..m {
+            a_hat[(i, j)] += delta[i] * b[(i, j)] * delta[j];
+        }
+    }
+    let chol = dense::cholesky_lower(a_hat.as_ref(), "the inner matrix of the factor form")?;
+    // G = Q Δ L̂⁻ᵀ, i.e. Gᵀ = L̂⁻¹ (Δ Qᵀ).
+    let mut gt = Mat::from_fn(m, n, |k, i| delta[k] * q[(i, k)]);
+    dense::solve_lower_in_place(chol.as_ref(), gt.as_mut());
+    Ok(gt.transpose().to_owned())
+}
+
+/// Drops rows of a checkpoint factor along negative-eigenvalue directions that have decayed
+/// below [`NEGLIGIBLE_ROW`], and restores full column rank if fewer nonzero rows than columns
+/// remain.
+///
+/// Why dropping is safe: with `X = S F`, the term of `Xᵀ D X = Σₖ dₖ xₖ xₖᵀ` from a row `j`
+/// with `lⱼ < 0` is `(1 − e^{2 lⱼ t})/|lⱼ| · fⱼ fⱼᵀ`, bounded for all later t, and row `j` of
+/// `W` is `e^{lⱼ t} fⱼ (I + XᵀDX)⁻¹ Xᵀ`; a row of size δ changes any later `W` by
+/// `O(δ ‖W‖^{1/2} + δ² ‖W‖/|lⱼ|)`, which is nothing at δ = 1e-250.
+///
+/// The rank restoration uses a QR of the transposed nonzero rows: Householder QR is
+/// column-wise backward stable, so each row of the factor keeps its own relative accuracy.
+fn compress(l: &[f64], mut g: Mat<f64>) -> Mat<f64> {
+    let (n, m) = (g.nrows(), g.ncols());
+    for i in 0..n {
+        if l[i] < 0.0 {
+            let norm = (0..m).map(|j| g[(i, j)] * g[(i, j)]).sum::<f64>().sqrt();
+            if norm < NEGLIGIBLE_ROW {
+                for j in 0..m {
+                    g[(i, j)] = 0.0;
+                }
+            }
+        }
+    }
+    let rows: Vec<usize> = (0..n)
+        .filter(|&i| (0..m).any(|j| g[(i, j)] != 0.0))
+        .collect();
+    if rows.len() >= m {
+        return g;
+    }
+    // Fewer nonzero rows than columns: G_nzᵀ = Q R, so G_nz G_nzᵀ = Rᵀ R; the new factor is Rᵀ.
+    let k = rows.len();
+    let gt = Mat::from_fn(m, k, |j, a| g[(rows[a], j)]);
+    let (_, r) = dense::thin_qr(gt.as_ref());
+    let mut out = Mat::zeros(n, k);
+    for (a, &i) in rows.iter().enumerate() {
+        for b in 0..k {
+            out[(i, b)] = r[(b, a)];
+        }
+    }
+    out
+}
