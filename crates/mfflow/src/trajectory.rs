@@ -296,10 +296,25 @@ impl Trajectory {
             }
         }
         if want.eigenvalues {
-            // eig(W) = α / eig(inner): the small eigenvalues of W come from the large ones of
-            // the inner matrix, so they keep their relative accuracy.
+            // Two routes with complementary accuracy. eig(W̃) directly errs by about ε‖W‖
+            // (good for the large eigenvalues); eig(W) = α / eig(inner) errs by about
+            // ε w²/w_min, since the inner matrix's eigenvalues err by ε‖inner‖ = ε α/w_min
+            // (good for the small ones). Each eigenvalue is taken from the route with the
+            // smaller estimate: directly when w ≥ √(‖W‖ w_min).
             let inner_eigs = sorted_eigenvalues(inner.as_ref())?;
-            snap.eigenvalues = Some(inner_eigs.iter().rev().map(|&v| alpha / v).collect());
+            let from_inverse: Vec<f64> = inner_eigs.iter().rev().map(|&v| alpha / v).collect();
+            let mut gt = Mat::<f64>::identity(n, n);
+            dense::solve_lower_in_place(chol.as_ref(), gt.as_mut());
+            let direct = sorted_eigenvalues(dense::scaled_gram(gt.transpose(), alpha).as_ref())?;
+            let w_min = from_inverse[n - 1];
+            let crossover = (direct[0] * w_min).sqrt();
+            snap.eigenvalues = Some(
+                direct
+                    .iter()
+                    .zip(&from_inverse)
+                    .map(|(&d, &i)| if d >= crossover { d } else { i })
+                    .collect(),
+            );
         }
         Ok(snap)
     }

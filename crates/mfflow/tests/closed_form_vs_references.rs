@@ -1,0 +1,196 @@
+//! The closed form on general (random) initializations against the two independent references:
+//! the adaptive DP5(4) integration of (2) and gradient descent with a small step; plus the
+//! invariants every trajectory must satisfy.
+
+mod common;
+use common::*;
+use mfflow::ode::{integrate_factor, OdeOptions};
+use mfflow::{gd, metrics, Form, Init, Mat, Target, Trajectory};
+
+/// A PSD target of rank `k` with eigenvalues `l` on a random basis.
+fn psd_target(l: &[f64], seed: u64) -> Target {
+    let phi = orthogonal(l.len(), seed);
+    Target::new(with_spectrum(phi.as_ref(), l).as_ref()).unwrap()
+}
+
+fn ode_w(target: &Target, init: &Init, times: &[f64]) -> Vec<Mat<f64>> {
+    let options = OdeOptions {
+        rtol: 1e-13,
+        ..OdeOptions::default()
+    };
+    let (us, _) = integrate_factor(target.y(), init.u0().as_ref(), times, options).unwrap();
+    us.iter().map(|u| u * u.transpose()).collect()
+}
+
+/// Random instances across r < n, r = n, r > n and a rank-deficient shape, with α small enough
+/// for sharp transitions. The agreement asserted is the core-engine requirement,
+/// 1e-10 · max(1, ‖Y‖) elementwise: the ODE reference at rtol 1e-13 is good to about 1e-13
+/// here (measured), so a failure means the closed form is off, not the integrator.
+#[test]
+fn agrees_with_the_adaptive_integrator() {
+    let l = [3.0, 1.5, 0.6, 0.0, 0.0];
+    let n = l.len();
+    let target = psd_target(&l, 1);
+    let times = [0.0, 0.5, 2.0, 4.0, 6.0, 9.0, 14.0, 25.0];
+    let mut worst = 0.0f64;
+    for (case, (r, alpha, rank_deficient)) in [
+        (2usize, 1e-2, false),
+        (5, 1e-6, false),
+        (8, 1e-6, false),
+        (4, 1e-4, true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut shape = gaussian(n, r, 100 + case as u64);
+        if rank_deficient {
+            // Last column a combination of the first two: rank 3 < r = 4.
+            for i in 0..n {
+                shape[(i, r - 1)] = shape[(i, 0)] - 0.5 * shape[(i, 1)];
+            }
+        }
+        let init = Init::new(alpha, shape.as_ref()).unwrap();
+        let reference = ode_w(&target, &init, &times);
+        for form in [Form::Auto, Form::Factor] {
+            let traj = Trajectory::new(&target, &init, form).unwrap();
+            let ws = traj.w(&times).unwrap();
+            for (w, w_ref) in ws.iter().zip(&reference) {
+                let d = max_diff(w.as_ref(), w_ref.as_ref());
+                worst = worst.max(d);
+                assert!(d <= 1e-10 * target.norm().max(1.0), "case {case} {form:?}: {d:e}");
+            }
+        }
+    }
+    eprintln!("worst closed-form vs ODE difference: {worst:e}");
+}
+
+#[test]
+fn agrees_with_the_integrator_on_an_indefinite_target() {
+    let l = [2.0, 0.7, -0.5, -1.5];
+    let target = psd_target(&l, 7);
+    let shape = gaussian(4, 6, 8);
+    let init = Init::new(1e-3, shape.as_ref()).unwrap();
+    let times = [0.0, 1.0, 3.0, 6.0, 12.0];
+    let traj = Trajectory::new(&target, &init, Form::Auto).unwrap();
+    assert_eq!(traj.form(), Form::Factor);
+    let ws = traj.w(&times).unwrap();
+    for (w, w_ref) in ws.iter().zip(ode_w(&target, &init, &times)) {
+        let d = max_diff(w.as_ref(), w_ref.as_ref());
+        assert!(d <= 1e-10 * target.norm(), "{d:e}");
+    }
+}
+
+/// Gradient descent is forward Euler on (2): its distance to the flow is O(η). The test asserts
+/// first-order convergence — halving η halves the distance (ratio within [1.8, 2.2]) — which
+/// fails for a wrong trajectory, whatever its size.
+#[test]
+fn gradient_descent_converges_to_it_at_first_order() {
+    let target = psd_target(&[2.0, 1.0, 0.3], 11);
+    let shape = gaussian(3, 4, 12);
+    let init = Init::new(1e-4, shape.as_ref()).unwrap();
+    let times = [1.0, 4.0, 8.0, 12.0];
+    let exact = Trajectory::new(&target, &init, Form::Auto).unwrap().w(&times).unwrap();
+    let distance = |eta: f64| {
+        let iterates = gd::gradient_descent(target.y(), init.u0().as_ref(), eta, &times).unwrap();
+        iterates
+            .iter()
+            .zip(&exact)
+            .map(|((_, u), w)| max_diff((u * u.transpose()).as_ref(), w.as_ref()))
+            .fold(0.0, f64::max)
+    };
+    let (d1, d2) = (distance(2e-3), distance(1e-3));
+    let ratio = d1 / d2;
+    assert!((1.8..=2.2).contains(&ratio), "d(2e-3) = {d1:e}, d(1e-3) = {d2:e}");
+    assert!(d2 < 0.05, "gradient descent with η = 1e-3 is far from the flow: {d2:e}");
+}
+
+#[test]
+fn invariants_symmetry_psd_initial_value_and_limit() {
+    let l = [4.0, 2.0, 1.0, 0.5];
+    let target = psd_target(&l, 21);
+    for (seed, (r, alpha)) in [(4usize, 1e-8), (6, 1e-3), (2, 1e-5)].into_iter().enumerate() {
+        let shape = gaussian(4, r, 30 + seed as u64);
+        let init = Init::new(alpha, shape.as_ref()).unwrap();
+        let traj = Trajectory::new(&target, &init, Form::Auto).unwrap();
+        let times = [0.0, 1.0, 5.0, 20.0, 1e5];
+        let ws = traj.w(&times).unwrap();
+        // W(0) = α Ū₀ Ū₀ᵀ to rounding (relative to α‖Ū₀‖²).
+        let w0 = init.w0();
+        let scale = alpha * max_diff(w0.as_ref(), Mat::zeros(4, 4).as_ref()) / alpha;
+        assert!(max_diff(ws[0].as_ref(), w0.as_ref()) <= 1e-13 * scale);
+        for w in &ws {
+            // Exactly symmetric (the kernels mirror one triangle) and PSD to rounding.
+            assert_eq!(max_diff(w.as_ref(), w.transpose()), 0.0);
+            let eig = metrics::eigenvalues_symmetric(w.as_ref()).unwrap();
+            assert!(eig[3] >= -1e-14 * target.norm(), "eigenvalues {eig:?}");
+        }
+        // t → ∞: Y when W(0) sees every direction of Y (r ≥ n), else the best rank-r part.
+        let limit = metrics::best_rank_k(&target, r.min(4));
+        assert!(max_diff(ws[4].as_ref(), limit.as_ref()) <= 1e-12 * target.norm(), "r = {r}");
+    }
+}
+
+#[test]
+fn inverse_and_factor_forms_agree_on_every_output() {
+    let target = psd_target(&[5.0, 3.0, 1.0, 0.2, 0.0], 41);
+    let shape = gaussian(5, 7, 42);
+    let init = Init::new(1e-10, shape.as_ref()).unwrap();
+    let times: Vec<f64> = (0..40).map(|k| k as f64 * 1.7).collect();
+    let inv = Trajectory::new(&target, &init, Form::Inverse).unwrap();
+    let fac = Trajectory::new(&target, &init, Form::Factor).unwrap();
+    let want = mfflow::trajectory::Want {
+        w: true,
+        w_eigenbasis: true,
+        factor: true,
+        eigenvalues: true,
+    };
+    let a = inv.evaluate(&times, want).unwrap();
+    let b = fac.evaluate(&times, want).unwrap();
+    for (x, y) in a.iter().zip(&b) {
+        let (wx, wy) = (x.w.as_ref().unwrap(), y.w.as_ref().unwrap());
+        assert!(max_diff(wx.as_ref(), wy.as_ref()) < 1e-12 * 5.0);
+        let (ex, ey) = (x.w_eigenbasis.as_ref().unwrap(), y.w_eigenbasis.as_ref().unwrap());
+        assert!(max_diff(ex.as_ref(), ey.as_ref()) < 1e-12 * 5.0);
+        // The factor reproduces W̃, and W = Φ W̃ Φᵀ.
+        let g = x.factor.as_ref().unwrap();
+        assert!(max_diff((g * g.transpose()).as_ref(), ex.as_ref()) < 1e-12 * 5.0);
+        let rotated = target.phi() * ex * target.phi().transpose();
+        assert!(max_diff(rotated.as_ref(), wx.as_ref()) < 1e-12 * 5.0);
+        for (u, v) in x.eigenvalues.as_ref().unwrap().iter().zip(y.eigenvalues.as_ref().unwrap()) {
+            // Relative agreement: both routes resolve small eigenvalues to their own size.
+            assert!((u - v).abs() <= 1e-11 * u.abs().max(1e-300), "{:?} vs {:?}", x.eigenvalues, y.eigenvalues);
+        }
+    }
+}
+
+#[test]
+fn finite_at_the_extremes() {
+    let target = psd_target(&[10.0, 1.0, 0.01, 0.0], 51);
+    for r in [1usize, 4, 9] {
+        let shape = gaussian(4, r, 52 + r as u64);
+        for alpha in [1e-300, 1e-150, 1.0, 10.0] {
+            let init = Init::new(alpha, shape.as_ref()).unwrap();
+            let traj = Trajectory::new(&target, &init, Form::Auto).unwrap();
+            let times = [0.0, 1e-12, 1.0, 70.0, 1e4 / 0.01];
+            for snap in traj
+                .evaluate(&times, mfflow::trajectory::Want { w: true, eigenvalues: true, ..Default::default() })
+                .unwrap()
+            {
+                let w = snap.w.unwrap();
+                assert!((0..4).all(|j| (0..4).all(|i| w[(i, j)].is_finite())), "r={r} alpha={alpha:e} t={}", snap.t);
+                assert!(snap.eigenvalues.unwrap().iter().all(|e| e.is_finite()));
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_times_are_rejected() {
+    let target = Target::diagonal(&[1.0, 0.5]).unwrap();
+    let init = Init::new(0.1, Mat::<f64>::identity(2, 2).as_ref()).unwrap();
+    let traj = Trajectory::new(&target, &init, Form::Auto).unwrap();
+    assert!(traj.w(&[1.0, -1.0]).is_err());
+    assert!(traj.w(&[f64::NAN]).is_err());
+    let wrong = Init::new(0.1, Mat::<f64>::identity(3, 3).as_ref()).unwrap();
+    assert!(Trajectory::new(&target, &wrong, Form::Auto).is_err());
+}
