@@ -12,6 +12,7 @@ use faer::linalg::{cholesky, householder, matmul, qr, triangular_solve};
 use faer::{Accum, Conj, Mat, MatMut, MatRef, Par};
 
 /// `dst = lhs · rhs` (dense).
+#[cfg(test)]
 pub(crate) fn mul(lhs: MatRef<'_, f64>, rhs: MatRef<'_, f64>) -> Mat<f64> {
     let mut dst = Mat::zeros(lhs.nrows(), rhs.ncols());
     matmul::matmul(dst.as_mut(), Accum::Replace, lhs, rhs, 1.0, Par::Seq);
@@ -177,7 +178,9 @@ mod tests {
 
     #[test]
     fn qr_reconstructs_and_q_is_orthonormal() {
-        let a = Mat::from_fn(7, 4, |i, j| ((i * 3 + j * 5) % 7) as f64 - 2.5 + (i == j) as u8 as f64);
+        let a = Mat::from_fn(7, 4, |i, j| {
+            ((i * 3 + j * 5) % 7) as f64 - 2.5 + (i == j) as u8 as f64
+        });
         let (q, r) = thin_qr(a.as_ref());
         assert!(max_abs((mul(q.as_ref(), r.as_ref()) - &a).as_ref()) < 1e-13);
         let qtq = mul(q.transpose(), q.as_ref());
@@ -190,14 +193,21 @@ mod tests {
         // the tiny one first: without pivoting the tiny row would be polluted at 1e-16 · 1.
         let a = Mat::from_fn(3, 3, |i, j| {
             let scale = [1.0, 1e-100, 1e-200][i];
-            if (i + 1) % 3 == j { scale } else { 0.0 }
+            if (i + 1) % 3 == j {
+                scale
+            } else {
+                0.0
+            }
         });
         let (q, r, perm) = thin_col_piv_qr(a.as_ref());
         let qr_prod = mul(q.as_ref(), r.as_ref());
         for j in 0..3 {
             for i in 0..3 {
                 let want = a[(i, perm[j])];
-                assert!((qr_prod[(i, j)] - want).abs() <= 1e-15 * want.abs(), "({i},{j})");
+                assert!(
+                    (qr_prod[(i, j)] - want).abs() <= 1e-15 * want.abs(),
+                    "({i},{j})"
+                );
             }
         }
         assert!(r[(0, 0)].abs() >= r[(1, 1)].abs() && r[(1, 1)].abs() >= r[(2, 2)].abs());
@@ -205,7 +215,9 @@ mod tests {
 
     #[test]
     fn cholesky_and_gram_agree() {
-        let a = Mat::from_fn(5, 5, |i, j| 1.0 / (1.0 + i as f64 + j as f64) + (i == j) as u8 as f64);
+        let a = Mat::from_fn(5, 5, |i, j| {
+            1.0 / (1.0 + i as f64 + j as f64) + (i == j) as u8 as f64
+        });
         let g = scaled_gram(a.as_ref(), 2.0);
         let l = cholesky_lower(g.as_ref(), "test").unwrap();
         let back = mul(l.as_ref(), l.transpose());

@@ -40,7 +40,10 @@ pub fn gradient_descent(
         check_finite(u.as_ref(), "the gradient-descent iterate (step too large?)")?;
         out[idx] = Some((k as f64 * eta, u.clone()));
     }
-    Ok(out.into_iter().map(|o| o.expect("every time visited")).collect())
+    Ok(out
+        .into_iter()
+        .map(|o| o.expect("every time visited"))
+        .collect())
 }
 
 #[cfg(test)]

@@ -27,6 +27,12 @@ impl Init {
                 why: "the shape needs at least one row and one column".into(),
             });
         }
+        if crate::target::max_abs(shape) == 0.0 {
+            return Err(Error::BadParameter {
+                what: "u0",
+                why: "the initialization shape is zero (W(0) = 0 stays 0 forever)".into(),
+            });
+        }
         Ok(Self {
             alpha,
             shape: shape.to_owned(),
@@ -105,6 +111,7 @@ pub(crate) fn reduced_svd(a: MatRef<'_, f64>) -> Result<(Mat<f64>, Vec<f64>), Er
 }
 
 /// `F = U_m diag(σ)` from [`reduced_svd`].
+#[cfg(test)]
 pub(crate) fn full_rank_factor(a: MatRef<'_, f64>) -> Result<Mat<f64>, Error> {
     let (u, s) = reduced_svd(a)?;
     Ok(Mat::from_fn(u.nrows(), u.ncols(), |i, j| u[(i, j)] * s[j]))

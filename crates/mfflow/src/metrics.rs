@@ -13,11 +13,17 @@ pub fn best_rank_k(target: &Target, k: usize) -> Mat<f64> {
     let (phi, l) = (target.phi(), target.eigenvalues());
     let n = l.len();
     let k = k.min(n);
-    Mat::from_fn(n, n, |i, j| (0..k).map(|c| phi[(i, c)] * l[c] * phi[(j, c)]).sum())
+    Mat::from_fn(n, n, |i, j| {
+        (0..k).map(|c| phi[(i, c)] * l[c] * phi[(j, c)]).sum()
+    })
 }
 
 /// `‖W̃ − diag(l₁..l_k, 0..)‖₂` for an eigenbasis `W̃` (= `‖W − Ŷ_k‖₂`).
-pub fn spectral_error_to_rank_k(w_eigenbasis: MatRef<'_, f64>, l: &[f64], k: usize) -> Result<f64, Error> {
+pub fn spectral_error_to_rank_k(
+    w_eigenbasis: MatRef<'_, f64>,
+    l: &[f64],
+    k: usize,
+) -> Result<f64, Error> {
     let n = l.len();
     let diff = Mat::from_fn(n, n, |i, j| {
         let target = if i == j && i < k { l[i] } else { 0.0 };
@@ -51,15 +57,24 @@ mod tests {
 
     #[test]
     fn error_to_rank_k_in_eigenbasis_matches_original_basis() {
-        let y = Mat::from_fn(3, 3, |i, j| [[2.0, 0.5, 0.0], [0.5, 1.0, 0.3], [0.0, 0.3, 0.5]][i][j]);
+        let y = Mat::from_fn(3, 3, |i, j| {
+            [[2.0, 0.5, 0.0], [0.5, 1.0, 0.3], [0.0, 0.3, 0.5]][i][j]
+        });
         let t = Target::new(y.as_ref()).unwrap();
-        let w = Mat::from_fn(3, 3, |i, j| if i == j { 0.1 * (i + 1) as f64 } else { 0.01 });
+        let w = Mat::from_fn(
+            3,
+            3,
+            |i, j| if i == j { 0.1 * (i + 1) as f64 } else { 0.01 },
+        );
         let w_eig = t.phi().transpose() * &w * t.phi();
         for k in 0..=3 {
             let in_eig = spectral_error_to_rank_k(w_eig.as_ref(), t.eigenvalues(), k).unwrap();
             let diff = &w - best_rank_k(&t, k);
             let direct = spectral_norm_symmetric(diff.as_ref()).unwrap();
-            assert!((in_eig - direct).abs() < 1e-14, "k={k}: {in_eig} vs {direct}");
+            assert!(
+                (in_eig - direct).abs() < 1e-14,
+                "k={k}: {in_eig} vs {direct}"
+            );
         }
         // ‖Y − Ŷ_3‖ = 0 and ‖0 − Ŷ_1‖ = l₁.
         assert!(max_abs_diff(best_rank_k(&t, 3).as_ref(), t.y()) < 1e-14);

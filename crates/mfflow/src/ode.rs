@@ -55,9 +55,30 @@ const A: [[f64; 6]; 7] = [
     [1.0 / 5.0, 0.0, 0.0, 0.0, 0.0, 0.0],
     [3.0 / 40.0, 9.0 / 40.0, 0.0, 0.0, 0.0, 0.0],
     [44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0, 0.0, 0.0, 0.0],
-    [19372.0 / 6561.0, -25360.0 / 2187.0, 64448.0 / 6561.0, -212.0 / 729.0, 0.0, 0.0],
-    [9017.0 / 3168.0, -355.0 / 33.0, 46732.0 / 5247.0, 49.0 / 176.0, -5103.0 / 18656.0, 0.0],
-    [35.0 / 384.0, 0.0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0, 11.0 / 84.0],
+    [
+        19372.0 / 6561.0,
+        -25360.0 / 2187.0,
+        64448.0 / 6561.0,
+        -212.0 / 729.0,
+        0.0,
+        0.0,
+    ],
+    [
+        9017.0 / 3168.0,
+        -355.0 / 33.0,
+        46732.0 / 5247.0,
+        49.0 / 176.0,
+        -5103.0 / 18656.0,
+        0.0,
+    ],
+    [
+        35.0 / 384.0,
+        0.0,
+        500.0 / 1113.0,
+        125.0 / 192.0,
+        -2187.0 / 6784.0,
+        11.0 / 84.0,
+    ],
 ];
 /// 5th-order weights minus 4th-order weights (the error estimate).
 const E: [f64; 7] = [
@@ -103,7 +124,10 @@ where
         });
     }
     let scale0 = crate::target::max_abs(x0);
-    let atol = options.atol.unwrap_or(options.rtol * 1e-3 * scale0).max(f64::MIN_POSITIVE);
+    let atol = options
+        .atol
+        .unwrap_or(options.rtol * 1e-3 * scale0)
+        .max(f64::MIN_POSITIVE);
     let mut order: Vec<usize> = (0..times.len()).collect();
     order.sort_by(|&a, &b| times[a].total_cmp(&times[b]));
     let mut out: Vec<Option<Mat<f64>>> = vec![None; times.len()];
@@ -154,7 +178,9 @@ where
             }
             let err = (err_sum / (rows * cols) as f64).sqrt();
             if !err.is_finite() {
-                return Err(Error::Numerical(format!("ODE integration diverged at t = {t}")));
+                return Err(Error::Numerical(format!(
+                    "ODE integration diverged at t = {t}"
+                )));
             }
             let factor = (0.9 * err.powf(-0.2)).clamp(0.2, 5.0);
             if err <= 1.0 {
@@ -172,7 +198,12 @@ where
         }
         out[idx] = Some(x.clone());
     }
-    Ok((out.into_iter().map(|m| m.expect("every time visited")).collect(), stats))
+    Ok((
+        out.into_iter()
+            .map(|m| m.expect("every time visited"))
+            .collect(),
+        stats,
+    ))
 }
 
 /// Hairer's starting-step heuristic.
@@ -205,12 +236,16 @@ mod tests {
         let y = Mat::from_fn(1, 1, |_, _| l);
         let u0 = Mat::from_fn(1, 1, |_, _| w0.sqrt());
         let times = [0.0, 1.0, 4.0, 2.0, 10.0];
-        let (us, stats) = integrate_factor(y.as_ref(), u0.as_ref(), &times, OdeOptions::default()).unwrap();
+        let (us, stats) =
+            integrate_factor(y.as_ref(), u0.as_ref(), &times, OdeOptions::default()).unwrap();
         for (u, &t) in us.iter().zip(&times) {
             let w = u[(0, 0)] * u[(0, 0)];
             let exact = crate::spectral::eigenvalue_at(l, 1.0, w0, t);
             // rtol 1e-12 per step over ~1e3 steps: global error well below 1e-9 relative.
-            assert!((w - exact).abs() <= 1e-9 * exact.max(w0), "t={t}: {w} vs {exact}");
+            assert!(
+                (w - exact).abs() <= 1e-9 * exact.max(w0),
+                "t={t}: {w} vs {exact}"
+            );
         }
         assert!(stats.accepted > 10);
     }

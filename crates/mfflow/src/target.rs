@@ -170,7 +170,9 @@ mod tests {
         // Φ diag(l) Φᵀ reproduces Y.
         let phi = t.phi();
         let back = Mat::from_fn(3, 3, |i, j| {
-            (0..3).map(|k| phi[(i, k)] * t.eigenvalues()[k] * phi[(j, k)]).sum::<f64>()
+            (0..3)
+                .map(|k| phi[(i, k)] * t.eigenvalues()[k] * phi[(j, k)])
+                .sum::<f64>()
         });
         assert!(max_abs((&back - &y).as_ref()) < 1e-14);
     }
@@ -178,11 +180,20 @@ mod tests {
     #[test]
     fn rejects_asymmetric_nonsquare_and_nonfinite() {
         let y = Mat::from_fn(2, 2, |i, j| if i == 0 && j == 1 { 1.0 } else { 0.0 });
-        assert!(matches!(Target::new(y.as_ref()), Err(Error::NotSymmetric { .. })));
+        assert!(matches!(
+            Target::new(y.as_ref()),
+            Err(Error::NotSymmetric { .. })
+        ));
         let y = Mat::<f64>::zeros(2, 3);
-        assert!(matches!(Target::new(y.as_ref()), Err(Error::NotSquare { .. })));
+        assert!(matches!(
+            Target::new(y.as_ref()),
+            Err(Error::NotSquare { .. })
+        ));
         let y = Mat::from_fn(2, 2, |_, _| f64::NAN);
-        assert!(matches!(Target::new(y.as_ref()), Err(Error::NonFinite { .. })));
+        assert!(matches!(
+            Target::new(y.as_ref()),
+            Err(Error::NonFinite { .. })
+        ));
     }
 
     #[test]

@@ -63,7 +63,9 @@ impl Interval {
         if n == 1 || b == a {
             return vec![a];
         }
-        (0..n).map(|i| a + (b - a) * i as f64 / (n - 1) as f64).collect()
+        (0..n)
+            .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
+            .collect()
     }
 }
 
@@ -116,7 +118,12 @@ impl Verdict {
 }
 
 /// Theorem 3 (spectral initialization).
-pub fn theorem3(target: &Target, init: &Init, eps: f64, grid_points: usize) -> Result<Verdict, Error> {
+pub fn theorem3(
+    target: &Target,
+    init: &Init,
+    eps: f64,
+    grid_points: usize,
+) -> Result<Verdict, Error> {
     check_eps(eps)?;
     let l = target.eigenvalues();
     if let Some(reason) = target_reason(l) {
@@ -151,11 +158,16 @@ pub fn theorem3(target: &Target, init: &Init, eps: f64, grid_points: usize) -> R
     let s_min = s[..k_rank].iter().fold(f64::INFINITY, |m, &v| m.min(v));
     let c = eps / s_max;
     let big_c = l[0] * l[0] / (eps * s_min);
-    finish(target, init, eps, grid_points, c, big_c, None, c)
+    finish(target, init, grid_points, c, big_c, None, c)
 }
 
 /// Theorem 4 (general initialization with an invertible shape).
-pub fn theorem4(target: &Target, init: &Init, eps: f64, grid_points: usize) -> Result<Verdict, Error> {
+pub fn theorem4(
+    target: &Target,
+    init: &Init,
+    eps: f64,
+    grid_points: usize,
+) -> Result<Verdict, Error> {
     check_eps(eps)?;
     let l = target.eigenvalues();
     if let Some(reason) = target_reason(l) {
@@ -180,15 +192,13 @@ pub fn theorem4(target: &Target, init: &Init, eps: f64, grid_points: usize) -> R
     let m = top.max(1.0 / bottom);
     let c = eps / (16.0 * m * m);
     let big_c = 16.0 * l[0] * l[0] * m * m / eps;
-    finish(target, init, eps, grid_points, c, big_c, Some(m), c / m)
+    finish(target, init, grid_points, c, big_c, Some(m), c / m)
 }
 
 /// Conditions, intervals and measured errors, once the constants are known.
-#[allow(clippy::too_many_arguments)]
 fn finish(
     target: &Target,
     init: &Init,
-    eps: f64,
     grid_points: usize,
     c: f64,
     big_c: f64,
@@ -286,7 +296,13 @@ fn target_reason(l: &[f64]) -> Option<String> {
     }
     (1..k)
         .find(|&i| l[i - 1] - l[i] <= STRUCTURE_TOLERANCE * l[0])
-        .map(|i| format!("the nonzero eigenvalues are not distinct: l_{i} = l_{} = {}", i + 1, l[i]))
+        .map(|i| {
+            format!(
+                "the nonzero eigenvalues are not distinct: l_{i} = l_{} = {}",
+                i + 1,
+                l[i]
+            )
+        })
 }
 
 /// `Φᵀ Ū₀ Ū₀ᵀ Φ` (the α-free initial shape in the eigenbasis).
@@ -322,10 +338,16 @@ mod tests {
         assert!(v.applies, "{:?}", v.reason);
         assert_eq!(v.c_eps, Some(0.5));
         assert_eq!(v.big_c_eps, Some(32.0));
-        assert!(close(v.intervals[0].start, 2.16016) && close(v.intervals[0].end.unwrap(), 6.56118));
+        assert!(
+            close(v.intervals[0].start, 2.16016) && close(v.intervals[0].end.unwrap(), 6.56118)
+        );
         assert!(close(v.intervals[1].start, 8.64062) && v.intervals[1].end.is_none());
         // The conclusion holds on the exact trajectory.
-        assert!(v.max_error.iter().all(|e| e.unwrap() <= 0.5), "{:?}", v.max_error);
+        assert!(
+            v.max_error.iter().all(|e| e.unwrap() <= 0.5),
+            "{:?}",
+            v.max_error
+        );
         assert!(!v.violated(0.5));
     }
 
@@ -338,7 +360,9 @@ mod tests {
         assert_eq!(v.c_eps, Some(0.03125));
         assert_eq!(v.big_c_eps, Some(512.0));
         assert_eq!(v.alpha_bound, Some(0.03125));
-        assert!(close(v.intervals[0].start, 2.50673) && close(v.intervals[0].end.unwrap(), 5.17489));
+        assert!(
+            close(v.intervals[0].start, 2.50673) && close(v.intervals[0].end.unwrap(), 5.17489)
+        );
         assert!(close(v.intervals[1].start, 10.02692));
         assert!(v.max_error.iter().all(|e| e.unwrap() <= 0.5));
     }
@@ -353,27 +377,61 @@ mod tests {
         // Not spectral.
         let mixed = Mat::from_fn(2, 2, |i, j| if i == j { 1.0 } else { 0.5 });
         let general = Init::new(1e-6, mixed.as_ref()).unwrap();
-        assert!(theorem3(&target, &general, 0.5, 11).unwrap().reason.unwrap().contains("spectral"));
+        assert!(theorem3(&target, &general, 0.5, 11)
+            .unwrap()
+            .reason
+            .unwrap()
+            .contains("spectral"));
         // Rank deficient for Theorem 4.
         let thin = Mat::from_fn(2, 1, |_, _| 1.0);
         let rank1 = Init::new(1e-6, thin.as_ref()).unwrap();
-        assert!(theorem4(&target, &rank1, 0.5, 11).unwrap().reason.unwrap().contains("singular"));
+        assert!(theorem4(&target, &rank1, 0.5, 11)
+            .unwrap()
+            .reason
+            .unwrap()
+            .contains("singular"));
         // Repeated eigenvalues, indefinite targets, eps too large.
         let eye = Init::new(1e-6, Mat::<f64>::identity(2, 2).as_ref()).unwrap();
         let repeated = Target::diagonal(&[1.0, 1.0]).unwrap();
-        assert!(theorem3(&repeated, &eye, 0.5, 11).unwrap().reason.unwrap().contains("distinct"));
+        assert!(theorem3(&repeated, &eye, 0.5, 11)
+            .unwrap()
+            .reason
+            .unwrap()
+            .contains("distinct"));
         let indefinite = Target::diagonal(&[1.0, -1.0]).unwrap();
-        assert!(theorem4(&indefinite, &eye, 0.5, 11).unwrap().reason.unwrap().contains("semidefinite"));
-        assert!(theorem4(&target, &eye, 2.0, 11).unwrap().reason.unwrap().contains("exceeds"));
+        assert!(theorem4(&indefinite, &eye, 0.5, 11)
+            .unwrap()
+            .reason
+            .unwrap()
+            .contains("semidefinite"));
+        assert!(theorem4(&target, &eye, 2.0, 11)
+            .unwrap()
+            .reason
+            .unwrap()
+            .contains("exceeds"));
         assert!(theorem4(&target, &eye, -1.0, 11).is_err());
     }
 
     #[test]
     fn grids_cover_intervals_and_skip_empty_ones() {
-        let iv = Interval { k: 1, start: 2.0, end: Some(4.0) };
+        let iv = Interval {
+            k: 1,
+            start: 2.0,
+            end: Some(4.0),
+        };
         assert_eq!(iv.grid(3), vec![2.0, 3.0, 4.0]);
-        let open = Interval { k: 2, start: 2.0, end: None };
+        let open = Interval {
+            k: 2,
+            start: 2.0,
+            end: None,
+        };
         assert_eq!(*open.grid(2).last().unwrap(), 22.0);
-        assert!(Interval { k: 1, start: 5.0, end: Some(4.0) }.grid(10).is_empty());
+        assert!(Interval {
+            k: 1,
+            start: 5.0,
+            end: Some(4.0)
+        }
+        .grid(10)
+        .is_empty());
     }
 }

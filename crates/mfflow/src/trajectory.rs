@@ -130,9 +130,13 @@ impl Trajectory {
                 return Err(Error::BadParameter {
                     what: "form",
                     why: format!(
-                        "the inverse form needs a PSD target and W(0) of full rank {n} (rank {rank}{})",
-                        if target.is_psd() { "" } else { ", indefinite target" }
-                    ),
+                    "the inverse form needs a PSD target and W(0) of full rank {n} (rank {rank}{})",
+                    if target.is_psd() {
+                        ""
+                    } else {
+                        ", indefinite target"
+                    }
+                ),
                 })
             }
             Form::Inverse => true,

@@ -57,7 +57,10 @@ fn agrees_with_the_adaptive_integrator() {
             for (w, w_ref) in ws.iter().zip(&reference) {
                 let d = max_diff(w.as_ref(), w_ref.as_ref());
                 worst = worst.max(d);
-                assert!(d <= 1e-10 * target.norm().max(1.0), "case {case} {form:?}: {d:e}");
+                assert!(
+                    d <= 1e-10 * target.norm().max(1.0),
+                    "case {case} {form:?}: {d:e}"
+                );
             }
         }
     }
@@ -89,7 +92,10 @@ fn gradient_descent_converges_to_it_at_first_order() {
     let shape = gaussian(3, 4, 12);
     let init = Init::new(1e-4, shape.as_ref()).unwrap();
     let times = [1.0, 4.0, 8.0, 12.0];
-    let exact = Trajectory::new(&target, &init, Form::Auto).unwrap().w(&times).unwrap();
+    let exact = Trajectory::new(&target, &init, Form::Auto)
+        .unwrap()
+        .w(&times)
+        .unwrap();
     let distance = |eta: f64| {
         let iterates = gd::gradient_descent(target.y(), init.u0().as_ref(), eta, &times).unwrap();
         iterates
@@ -100,15 +106,24 @@ fn gradient_descent_converges_to_it_at_first_order() {
     };
     let (d1, d2) = (distance(2e-3), distance(1e-3));
     let ratio = d1 / d2;
-    assert!((1.8..=2.2).contains(&ratio), "d(2e-3) = {d1:e}, d(1e-3) = {d2:e}");
-    assert!(d2 < 0.05, "gradient descent with η = 1e-3 is far from the flow: {d2:e}");
+    assert!(
+        (1.8..=2.2).contains(&ratio),
+        "d(2e-3) = {d1:e}, d(1e-3) = {d2:e}"
+    );
+    assert!(
+        d2 < 0.05,
+        "gradient descent with η = 1e-3 is far from the flow: {d2:e}"
+    );
 }
 
 #[test]
 fn invariants_symmetry_psd_initial_value_and_limit() {
     let l = [4.0, 2.0, 1.0, 0.5];
     let target = psd_target(&l, 21);
-    for (seed, (r, alpha)) in [(4usize, 1e-8), (6, 1e-3), (2, 1e-5)].into_iter().enumerate() {
+    for (seed, (r, alpha)) in [(4usize, 1e-8), (6, 1e-3), (2, 1e-5)]
+        .into_iter()
+        .enumerate()
+    {
         let shape = gaussian(4, r, 30 + seed as u64);
         let init = Init::new(alpha, shape.as_ref()).unwrap();
         let traj = Trajectory::new(&target, &init, Form::Auto).unwrap();
@@ -126,7 +141,10 @@ fn invariants_symmetry_psd_initial_value_and_limit() {
         }
         // t → ∞: Y when W(0) sees every direction of Y (r ≥ n), else the best rank-r part.
         let limit = metrics::best_rank_k(&target, r.min(4));
-        assert!(max_diff(ws[4].as_ref(), limit.as_ref()) <= 1e-12 * target.norm(), "r = {r}");
+        assert!(
+            max_diff(ws[4].as_ref(), limit.as_ref()) <= 1e-12 * target.norm(),
+            "r = {r}"
+        );
     }
 }
 
@@ -149,16 +167,30 @@ fn inverse_and_factor_forms_agree_on_every_output() {
     for (x, y) in a.iter().zip(&b) {
         let (wx, wy) = (x.w.as_ref().unwrap(), y.w.as_ref().unwrap());
         assert!(max_diff(wx.as_ref(), wy.as_ref()) < 1e-12 * 5.0);
-        let (ex, ey) = (x.w_eigenbasis.as_ref().unwrap(), y.w_eigenbasis.as_ref().unwrap());
+        let (ex, ey) = (
+            x.w_eigenbasis.as_ref().unwrap(),
+            y.w_eigenbasis.as_ref().unwrap(),
+        );
         assert!(max_diff(ex.as_ref(), ey.as_ref()) < 1e-12 * 5.0);
         // The factor reproduces W̃, and W = Φ W̃ Φᵀ.
         let g = x.factor.as_ref().unwrap();
         assert!(max_diff((g * g.transpose()).as_ref(), ex.as_ref()) < 1e-12 * 5.0);
         let rotated = target.phi() * ex * target.phi().transpose();
         assert!(max_diff(rotated.as_ref(), wx.as_ref()) < 1e-12 * 5.0);
-        for (u, v) in x.eigenvalues.as_ref().unwrap().iter().zip(y.eigenvalues.as_ref().unwrap()) {
+        for (u, v) in x
+            .eigenvalues
+            .as_ref()
+            .unwrap()
+            .iter()
+            .zip(y.eigenvalues.as_ref().unwrap())
+        {
             // Relative agreement: both routes resolve small eigenvalues to their own size.
-            assert!((u - v).abs() <= 1e-11 * u.abs().max(1e-300), "{:?} vs {:?}", x.eigenvalues, y.eigenvalues);
+            assert!(
+                (u - v).abs() <= 1e-11 * u.abs().max(1e-300),
+                "{:?} vs {:?}",
+                x.eigenvalues,
+                y.eigenvalues
+            );
         }
     }
 }
@@ -173,11 +205,22 @@ fn finite_at_the_extremes() {
             let traj = Trajectory::new(&target, &init, Form::Auto).unwrap();
             let times = [0.0, 1e-12, 1.0, 70.0, 1e4 / 0.01];
             for snap in traj
-                .evaluate(&times, mfflow::trajectory::Want { w: true, eigenvalues: true, ..Default::default() })
+                .evaluate(
+                    &times,
+                    mfflow::trajectory::Want {
+                        w: true,
+                        eigenvalues: true,
+                        ..Default::default()
+                    },
+                )
                 .unwrap()
             {
                 let w = snap.w.unwrap();
-                assert!((0..4).all(|j| (0..4).all(|i| w[(i, j)].is_finite())), "r={r} alpha={alpha:e} t={}", snap.t);
+                assert!(
+                    (0..4).all(|j| (0..4).all(|i| w[(i, j)].is_finite())),
+                    "r={r} alpha={alpha:e} t={}",
+                    snap.t
+                );
                 assert!(snap.eigenvalues.unwrap().iter().all(|e| e.is_finite()));
             }
         }
@@ -193,4 +236,28 @@ fn bad_times_are_rejected() {
     assert!(traj.w(&[f64::NAN]).is_err());
     let wrong = Init::new(0.1, Mat::<f64>::identity(3, 3).as_ref()).unwrap();
     assert!(Trajectory::new(&target, &wrong, Form::Auto).is_err());
+}
+
+/// Reproducibility: the same instance gives bit-identical results on 1 and 2 threads, for both
+/// forms (each time point runs sequential kernels; parallelism is only across time points).
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let target = psd_target(&[3.0, 2.0, 1.0, 0.5, 0.1, 0.0], 61);
+    let shape = gaussian(6, 9, 62);
+    let init = Init::new(1e-9, shape.as_ref()).unwrap();
+    let times: Vec<f64> = (0..64).map(|k| k as f64 * 0.9).collect();
+    for form in [Form::Inverse, Form::Factor] {
+        let traj = Trajectory::new(&target, &init, form).unwrap();
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| traj.w(&times).unwrap())
+        };
+        let (one, two) = (run(1), run(2));
+        for (a, b) in one.iter().zip(&two) {
+            assert_eq!(max_diff(a.as_ref(), b.as_ref()), 0.0, "{form:?}");
+        }
+    }
 }

@@ -31,7 +31,10 @@ fn check(l: &[f64], s: &[f64], alpha: f64, form: Form, seed: Option<u64>) -> f64
     let l_sorted: Vec<f64> = order.iter().map(|&i| l[i]).collect();
     let init = Init::spectral(alpha, target.phi(), &s_sorted).unwrap();
     let traj = Trajectory::new(&target, &init, form).unwrap();
-    let l_min = l.iter().filter(|v| **v != 0.0).fold(f64::INFINITY, |m, v| m.min(v.abs()));
+    let l_min = l
+        .iter()
+        .filter(|v| **v != 0.0)
+        .fold(f64::INFINITY, |m, v| m.min(v.abs()));
     let t_max = 1e4 / l_min;
     let times: Vec<f64> = [0.0, 1e-3, 0.5, 3.0, 10.0, 40.0, 150.0, 700.0]
         .iter()
@@ -47,7 +50,10 @@ fn check(l: &[f64], s: &[f64], alpha: f64, form: Form, seed: Option<u64>) -> f64
         worst = worst.max(max_diff(w.as_ref(), reference.as_ref()));
     }
     let tol = 1e-10 * target.norm().max(1.0);
-    assert!(worst <= tol, "l={l:?} alpha={alpha:e} form={form:?}: error {worst:e} > {tol:e}");
+    assert!(
+        worst <= tol,
+        "l={l:?} alpha={alpha:e} form={form:?}: error {worst:e} > {tol:e}"
+    );
     worst
 }
 
@@ -101,7 +107,13 @@ fn indefinite_target() {
     for (k, &alpha) in ALPHAS.iter().enumerate() {
         check(&l, &s, alpha, Form::Auto, None);
         // With every sᵢ > 0 a random rotation is well posed.
-        check(&l, &[1.0, 0.7, 1.3, 0.4, 1.0, 0.2], alpha, Form::Auto, Some(70 + k as u64));
+        check(
+            &l,
+            &[1.0, 0.7, 1.3, 0.4, 1.0, 0.2],
+            alpha,
+            Form::Auto,
+            Some(70 + k as u64),
+        );
     }
     // The inverse form refuses an indefinite target instead of overflowing.
     let target = Target::diagonal(&l).unwrap();

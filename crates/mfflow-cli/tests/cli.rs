@@ -1,0 +1,321 @@
+//! The `mfflow` binary end to end: outputs, agreement of the three methods, and every kind of
+//! bad input (one clear line naming the key, exit code 2, no panic, no output file).
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mfflow"))
+}
+
+/// A fresh directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mfflow-cli-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn example() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/instance.toml")
+}
+
+fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+const GOOD: &str = "alpha = 1e-4\ny = [[2.0, 0.0], [0.0, 1.0]]\nu0 = [[1.0, 0.2, 0.0], [0.1, 0.9, 0.5]]\ntimes = [0.0, 3.0, 1.5]\n";
+
+#[test]
+fn solve_outputs_the_documented_fields() {
+    let out = json(&bin().args(["solve"]).arg(example()).output().unwrap());
+    assert_eq!(out["n"], 3);
+    assert_eq!(out["r"], 4);
+    assert_eq!(out["method"], "closed-form");
+    let times = out["times"].as_array().unwrap();
+    let w = out["w"].as_array().unwrap();
+    let eig = out["eigenvalues"].as_array().unwrap();
+    assert_eq!(w.len(), times.len());
+    assert_eq!(eig.len(), times.len());
+    assert_eq!(w[0].as_array().unwrap().len(), 3);
+    assert_eq!(w[0][0].as_array().unwrap().len(), 3);
+    assert!(out["elapsed_seconds"].as_f64().unwrap() >= 0.0);
+    // W(0) = alpha u0 u0^T: entry (0,0) = 1e-6 (0.64 + 0.09 + 0.25 + 1.21).
+    let w00 = w[0][0][0].as_f64().unwrap();
+    assert!((w00 - 1e-6 * 2.19).abs() < 1e-18);
+}
+
+#[test]
+fn the_three_methods_agree() {
+    let dir = scratch("methods");
+    let inst = dir.join("i.toml");
+    std::fs::write(&inst, GOOD).unwrap();
+    let run = |extra: &[&str]| json(&bin().arg("solve").arg(&inst).args(extra).output().unwrap());
+    let exact = run(&[]);
+    let ode = run(&["--method", "ode"]);
+    let gd = run(&["--method", "gd", "--eta", "1e-4"]);
+    // Times are reported as given (unsorted input kept in order).
+    assert_eq!(exact["times"], serde_json::json!([0.0, 3.0, 1.5]));
+    let entry = |v: &Value, k: usize, i: usize, j: usize| v["w"][k][i][j].as_f64().unwrap();
+    for k in 0..3 {
+        for i in 0..2 {
+            for j in 0..2 {
+                let e = entry(&exact, k, i, j);
+                // The ODE at rtol 1e-12 is good to ~1e-10 here; GD with η = 1e-4 is O(η) off.
+                assert!((e - entry(&ode, k, i, j)).abs() < 1e-9, "ode k={k}");
+                assert!((e - entry(&gd, k, i, j)).abs() < 1e-2, "gd k={k}");
+            }
+        }
+    }
+    assert_eq!(gd["times_reached"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn out_file_is_written_atomically() {
+    let dir = scratch("out");
+    let out = dir.join("result.json");
+    let status = bin()
+        .arg("solve")
+        .arg(example())
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let first = std::fs::read(&out).unwrap();
+    serde_json::from_slice::<Value>(&first).unwrap();
+    // A failing run leaves the previous output untouched and no temporary file behind.
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "alpha = -1\n").unwrap();
+    let o = bin()
+        .arg("solve")
+        .arg(&bad)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read(&out).unwrap(), first);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+}
+
+#[test]
+fn bounds_reports_both_theorems() {
+    let dir = scratch("bounds");
+    let inst = dir.join("spectral.toml");
+    // Y = diag(4, 1), u0 = I, alpha = 1e-6, eps = 0.5: both theorems apply (hand-computed in
+    // the library's theorem tests).
+    std::fs::write(
+        &inst,
+        "alpha = 1e-6\ny = [[4, 0], [0, 1]]\nu0 = [[1, 0], [0, 1]]\ntimes = [0]\n",
+    )
+    .unwrap();
+    let v = json(
+        &bin()
+            .arg("bounds")
+            .arg(&inst)
+            .args(["--eps", "0.5", "--grid", "51"])
+            .output()
+            .unwrap(),
+    );
+    for key in ["theorem3", "theorem4"] {
+        let t = &v[key];
+        assert_eq!(t["applies"], true, "{key}: {t}");
+        assert_eq!(t["intervals"].as_array().unwrap().len(), 2);
+        assert!(t["intervals"][1][1].is_null());
+        for e in t["max_error"].as_array().unwrap() {
+            assert!(e.as_f64().unwrap() <= 0.5);
+        }
+        assert!(t["c_eps"].is_number() && t["C_eps"].is_number());
+    }
+    assert_eq!(v["theorem4"]["M"], 1.0);
+    assert_eq!(v["eigenvalues"], serde_json::json!([4.0, 1.0]));
+}
+
+/// Runs `mfflow solve` on `text` and checks the failure: exit 2, one line on stderr that
+/// contains `needle`, no panic, no output file.
+fn rejects(name: &str, text: &str, needle: &str) {
+    let dir = scratch(name);
+    let inst = dir.join("i.toml");
+    std::fs::write(&inst, text).unwrap();
+    let out = dir.join("never.json");
+    let o = bin()
+        .arg("solve")
+        .arg(&inst)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{name}: {stderr}");
+    assert!(
+        stderr.contains(needle),
+        "{name}: `{needle}` not in: {stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{name}: {stderr}");
+    assert!(!stderr.contains("panicked"));
+    assert!(!out.exists(), "{name}: output file written");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "{name}: stray files"
+    );
+}
+
+#[test]
+fn bad_instances_are_rejected_with_the_key_named() {
+    let y = "y = [[2.0, 0.0], [0.0, 1.0]]\n";
+    let u0 = "u0 = [[1.0], [0.5]]\n";
+    let t = "times = [0.0, 1.0]\n";
+    let a = "alpha = 0.01\n";
+    rejects("missing", &format!("{y}{u0}{t}"), "missing key `alpha`");
+    rejects(
+        "unknown",
+        &format!("{a}{y}{u0}{t}beta = 3\n"),
+        "unknown key `beta`",
+    );
+    rejects(
+        "alpha-type",
+        &format!("alpha = \"small\"\n{y}{u0}{t}"),
+        "alpha: expected a number, got string",
+    );
+    rejects(
+        "alpha-zero",
+        &format!("alpha = 0\n{y}{u0}{t}"),
+        "alpha: must be > 0",
+    );
+    rejects(
+        "alpha-neg",
+        &format!("alpha = -1e-3\n{y}{u0}{t}"),
+        "alpha: must be > 0",
+    );
+    rejects(
+        "alpha-nan",
+        &format!("alpha = nan\n{y}{u0}{t}"),
+        "alpha: must be finite",
+    );
+    rejects(
+        "y-inf",
+        &format!("{a}y = [[inf, 0.0], [0.0, 1.0]]\n{u0}{t}"),
+        "y[0][0]: must be finite",
+    );
+    rejects(
+        "y-nan",
+        &format!("{a}y = [[1.0, 0.0], [0.0, nan]]\n{u0}{t}"),
+        "y[1][1]: must be finite",
+    );
+    rejects(
+        "y-ragged",
+        &format!("{a}y = [[2.0, 0.0], [0.0]]\n{u0}{t}"),
+        "y: row 1 has 1 entries",
+    );
+    rejects(
+        "y-not-square",
+        &format!("{a}y = [[2.0, 0.0, 1.0], [0.0, 1.0, 1.0]]\n{u0}{t}"),
+        "y: must be square",
+    );
+    rejects(
+        "y-asym",
+        &format!("{a}y = [[2.0, 0.3], [0.0, 1.0]]\n{u0}{t}"),
+        "y: the target is not symmetric",
+    );
+    rejects(
+        "y-type",
+        &format!("{a}y = 3\n{u0}{t}"),
+        "y: expected an array, got integer",
+    );
+    rejects(
+        "y-row-type",
+        &format!("{a}y = [1, 2]\n{u0}{t}"),
+        "y[0]: expected a row",
+    );
+    rejects(
+        "y-empty",
+        &format!("{a}y = []\n{u0}{t}"),
+        "y: must have at least one row",
+    );
+    rejects(
+        "u0-rows",
+        &format!("{a}{y}u0 = [[1.0]]\n{t}"),
+        "u0: has 1 rows, expected 2",
+    );
+    rejects(
+        "u0-ragged",
+        &format!("{a}{y}u0 = [[1.0, 2.0], [1.0]]\n{t}"),
+        "u0: row 1 has 1 entries",
+    );
+    rejects(
+        "u0-nan",
+        &format!("{a}{y}u0 = [[1.0], [-nan]]\n{t}"),
+        "u0[1][0]: must be finite",
+    );
+    rejects(
+        "u0-zero",
+        &format!("{a}{y}u0 = [[0.0], [0.0]]\n{t}"),
+        "u0: ",
+    );
+    rejects(
+        "times-neg",
+        &format!("{a}{y}{u0}times = [1.0, -2.0]\n"),
+        "times[1]: must be >= 0",
+    );
+    rejects(
+        "times-inf",
+        &format!("{a}{y}{u0}times = [inf]\n"),
+        "times[0]: must be finite",
+    );
+    rejects(
+        "times-type",
+        &format!("{a}{y}{u0}times = 1.0\n"),
+        "times: expected an array",
+    );
+    rejects(
+        "times-empty",
+        &format!("{a}{y}{u0}times = []\n"),
+        "times: must hold at least one time",
+    );
+    rejects("not-toml", "alpha = = 3\n", "not valid TOML (line 1)");
+}
+
+#[test]
+fn bad_command_lines_are_rejected() {
+    let check = |args: &[&str], needle: &str| {
+        let o = bin().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: `{needle}` not in {stderr}"
+        );
+        assert!(!stderr.contains("panicked"));
+    };
+    let ex = example();
+    let ex = ex.to_str().unwrap();
+    check(&[], "usage");
+    check(&["frobnicate", ex], "unknown command");
+    check(&["solve"], "missing INSTANCE.toml");
+    check(&["solve", "/nonexistent/instance.toml"], "cannot read");
+    check(&["solve", ex, "--method", "rk4"], "unknown method `rk4`");
+    check(&["solve", ex, "--method", "gd"], "needs --eta");
+    check(
+        &["solve", ex, "--method", "gd", "--eta", "-1"],
+        "--eta: must be finite and > 0",
+    );
+    check(
+        &["solve", ex, "--eta", "0.1"],
+        "--eta applies only to --method gd",
+    );
+    check(&["solve", ex, "--bogus"], "unknown option");
+    check(&["bounds", ex], "needs --eps");
+    check(&["bounds", ex, "--eps", "abc"], "--eps: expected a number");
+    check(
+        &["bounds", ex, "--eps", "0.1", "--grid", "x"],
+        "--grid: expected a whole number",
+    );
+}
