@@ -17,7 +17,7 @@ pub const RUN_INFO: &str = "run-info.json";
 pub struct Outputs {
     final_dir: PathBuf,
     staging: PathBuf,
-    timings: Vec<(String, f64)>,
+    timings: std::sync::Mutex<Vec<(String, f64)>>,
     started: Instant,
 }
 
@@ -44,7 +44,7 @@ impl Outputs {
         Ok(Self {
             final_dir: final_dir.to_path_buf(),
             staging,
-            timings: Vec::new(),
+            timings: std::sync::Mutex::new(Vec::new()),
             started: Instant::now(),
         })
     }
@@ -84,10 +84,12 @@ impl Outputs {
     }
 
     /// Runs `f`, recording its wall-clock time under `phase` in `run-info.json`.
-    pub fn time<T>(&mut self, phase: &str, f: impl FnOnce() -> T) -> T {
+    pub fn time<T>(&self, phase: &str, f: impl FnOnce() -> T) -> T {
         let start = Instant::now();
         let value = f();
         self.timings
+            .lock()
+            .expect("timings poisoned")
             .push((phase.to_string(), start.elapsed().as_secs_f64()));
         value
     }
@@ -98,6 +100,8 @@ impl Outputs {
         self.json(MANIFEST, &manifest)?;
         let timings: serde_json::Map<String, Value> = self
             .timings
+            .lock()
+            .expect("timings poisoned")
             .iter()
             .map(|(k, v)| (k.clone(), json!(v)))
             .collect();

@@ -227,9 +227,14 @@ impl LinePlot {
                     .draw_series(LineSeries::new(pts, colour.stroke_width(2)))
                     .map_err(draw_err)?
             };
-            anno.label(s.name.clone()).legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
-            });
+            if s.markers {
+                anno.label(s.name.clone())
+                    .legend(move |(x, y)| Circle::new((x + 9, y), 3, colour.filled()));
+            } else {
+                anno.label(s.name.clone()).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+                });
+            }
         }
         chart
             .configure_series_labels()
