@@ -19,10 +19,12 @@
 //! - [`spectral`]: the scalar formulas (12)–(13) for spectral initializations (Corollary 2).
 //! - [`ode`], [`gd`]: independent references — an adaptive integrator of (2) and gradient descent.
 //! - [`metrics`]: eigenvalues of `W(t)`, best rank-k approximations, spectral-norm errors.
+//! - [`analysis`]: crossing times, distances to `Ŷ_k` and ε-windows along a whole trajectory.
 //! - [`theorems`]: Theorems 3 and 4 (incremental learning), their constants and intervals.
 //!
 //! The library does no I/O; the `mfflow` binary and the experiments do.
 
+pub mod analysis;
 mod dense;
 pub mod error;
 pub mod gd;

@@ -17,6 +17,7 @@
 //! The prose of the report is in `report.md` beside this crate; every number in it comes from
 //! this run.
 
+use mfflow::analysis::{crossing_time, linspace, min_error_to_rank_k};
 use mfflow::ode::{integrate_factor, OdeOptions};
 use mfflow::theorems::{self, Interval, Verdict};
 use mfflow::{gd, metrics, Form, Init, Mat, Target, Trajectory};
@@ -192,71 +193,6 @@ impl Setup {
     }
 }
 
-fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
-        .collect()
-}
-
-/// The first time the i-th eigenvalue of `W(t)` reaches `level`: a scan of `grid`, then
-/// bisection to machine precision on the bracketing step.
-fn crossing_time(traj: &Trajectory, i: usize, level: f64, grid: &[f64]) -> Result<Option<f64>> {
-    let eig = traj.eigenvalues(grid)?;
-    let Some(pos) = eig.iter().position(|e| e[i] >= level) else {
-        return Ok(None);
-    };
-    if pos == 0 {
-        return Ok(Some(grid[0]));
-    }
-    let (mut lo, mut hi) = (grid[pos - 1], grid[pos]);
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if traj.eigenvalues(&[mid])?[0][i] >= level {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    Ok(Some(0.5 * (lo + hi)))
-}
-
-/// `min_t ‖W(t) − Ŷ_k‖₂`: the best point of a time grid, refined by golden-section search
-/// between its neighbours (the windows near `Ŷ_k` can be much narrower than the grid spacing).
-fn min_distance(traj: &Trajectory, l: &[f64], k: usize, grid: &[f64]) -> Result<f64> {
-    let dist = |t: f64| -> Result<f64> {
-        let w = traj.w_eigenbasis(&[t])?;
-        Ok(metrics::spectral_error_to_rank_k(w[0].as_ref(), l, k)?)
-    };
-    let mut best = (f64::INFINITY, 0usize);
-    for (j, w) in traj.w_eigenbasis(grid)?.iter().enumerate() {
-        let d = metrics::spectral_error_to_rank_k(w.as_ref(), l, k)?;
-        if d < best.0 {
-            best = (d, j);
-        }
-    }
-    let (mut a, mut b) = (
-        grid[best.1.saturating_sub(1)],
-        grid[(best.1 + 1).min(grid.len() - 1)],
-    );
-    let ratio = 0.5 * (5f64.sqrt() - 1.0);
-    let (mut c, mut d) = (b - ratio * (b - a), a + ratio * (b - a));
-    let (mut fc, mut fd) = (dist(c)?, dist(d)?);
-    for _ in 0..60 {
-        if fc < fd {
-            b = d;
-            (d, fd) = (c, fc);
-            c = b - ratio * (b - a);
-            fc = dist(c)?;
-        } else {
-            a = c;
-            (c, fc) = (d, fd);
-            d = a + ratio * (b - a);
-            fd = dist(d)?;
-        }
-    }
-    Ok(best.0.min(fc).min(fd))
-}
-
 fn verdict(setup: &Setup, kind: Kind, alpha: f64, eps: f64, grid: usize) -> Result<Verdict> {
     let init = setup.init(kind, alpha)?;
     Ok(match kind {
@@ -415,7 +351,7 @@ fn separation(cfg: &Config, setup: &Setup, out: &Outputs, report: &mut Report) -
             let grid = linspace(0.0, setup.horizon(alpha), cfg.time_points);
             let mut all_ok = true;
             for k in 1..n {
-                let d = min_distance(&traj, l, k, &grid)?;
+                let d = min_error_to_rank_k(&traj, k, &grid)?;
                 all_ok &= d <= eps;
                 curves[ki * (n - 1) + (k - 1)].push((alpha, d));
                 rows.push(vec![num(alpha), kind.name().into(), k.to_string(), num(d)]);
@@ -622,7 +558,7 @@ fn windows_exist(setup: &Setup, kind: Kind, alpha: f64, eps: f64, points: usize)
     let traj = setup.trajectory(kind, alpha)?;
     let grid = linspace(0.0, setup.horizon(alpha), points);
     for k in 1..l.len() {
-        if min_distance(&traj, l, k, &grid)? > eps {
+        if min_error_to_rank_k(&traj, k, &grid)? > eps {
             return Ok(false);
         }
     }
