@@ -63,6 +63,15 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Cargo's target directory: `CARGO_TARGET_DIR` if set (relative to the workspace root if
+/// relative), else `target/` in the workspace root.
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root.join(dir),
+        _ => root.join("target"),
+    }
+}
+
 /// Runs a command, failing with its description if it fails.
 fn run(cmd: &mut Command) -> Result<(), String> {
     let status = cmd
@@ -147,7 +156,7 @@ fn reproduce(root: &Path, args: &[String]) -> Result<(), String> {
     for name in &selected {
         eprintln!("xtask: running {name}");
         let started = std::time::Instant::now();
-        run(Command::new(root.join("target/release").join(name))
+        run(Command::new(target_dir(root).join("release").join(name))
             .current_dir(root)
             .arg("--config")
             .arg(root.join("experiments").join(name).join("config.toml"))

@@ -88,7 +88,13 @@ pub struct LinePlot {
     pub markers: Vec<Marker>,
     /// Force the y range (otherwise the data's).
     pub y_range: Option<(f64, f64)>,
+    /// Set when a log axis is drawn as log10 values on a linear axis (see [`LinePlot::to_svg`]).
+    decades: (bool, bool),
 }
+
+/// A log axis spanning more decades than this is drawn as log10 values on a linear axis with
+/// ticks labelled `1eK`: plotters' own log axis stops labelling over very wide ranges.
+const MAX_NATIVE_DECADES: f64 = 8.0;
 
 impl LinePlot {
     /// An empty plot with a title and axis labels.
@@ -106,11 +112,64 @@ impl LinePlot {
             series: Vec::new(),
             markers: Vec::new(),
             y_range: None,
+            decades: (false, false),
         }
+    }
+
+    /// The same plot with each log axis spanning more than [`MAX_NATIVE_DECADES`] turned into
+    /// a linear axis of log10 values.
+    fn with_wide_log_axes_as_decades(&self) -> Self {
+        let span = |values: &mut dyn Iterator<Item = f64>| {
+            let (lo, hi) = values
+                .filter(|v| v.is_finite() && *v > 0.0)
+                .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+                    (lo.min(v), hi.max(v))
+                });
+            if hi > 0.0 {
+                (hi / lo).log10()
+            } else {
+                0.0
+            }
+        };
+        let points = || self.series.iter().flat_map(|s| s.points.iter().copied());
+        let wide_x = self.log_x && span(&mut points().map(|p| p.0)) > MAX_NATIVE_DECADES;
+        let wide_y = self.log_y && span(&mut points().map(|p| p.1)) > MAX_NATIVE_DECADES;
+        let mut out = self.clone();
+        let log10 = |v: f64| if v > 0.0 { v.log10() } else { f64::NAN };
+        for s in &mut out.series {
+            for p in &mut s.points {
+                if wide_x {
+                    p.0 = log10(p.0);
+                }
+                if wide_y {
+                    p.1 = log10(p.1);
+                }
+            }
+        }
+        for m in &mut out.markers {
+            match m {
+                Marker::Vertical(x, _) if wide_x => *x = log10(*x),
+                Marker::Horizontal(y, _) if wide_y => *y = log10(*y),
+                _ => {}
+            }
+        }
+        if wide_y {
+            out.y_range = self.y_range.map(|(a, b)| (log10(a), log10(b)));
+        }
+        out.log_x &= !wide_x;
+        out.log_y &= !wide_y;
+        out.decades = (wide_x, wide_y);
+        out
     }
 
     /// Renders to an SVG document of 720 × 440 px.
     pub fn to_svg(&self) -> Result<String> {
+        if !self.decades.0 && !self.decades.1 && (self.log_x || self.log_y) {
+            let transformed = self.with_wide_log_axes_as_decades();
+            if transformed.decades != (false, false) {
+                return transformed.to_svg();
+            }
+        }
         let keep = |x: f64, log: bool| x.is_finite() && (!log || x > 0.0);
         let points: Vec<(f64, f64)> = self
             .series
@@ -189,8 +248,8 @@ impl LinePlot {
             .label_style(("sans-serif", 13))
             .axis_desc_style(("sans-serif", 15))
             .light_line_style(WHITE.mix(0.0))
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
+            .x_label_formatter(&|v| tick(*v, self.decades.0))
+            .y_label_formatter(&|v| tick(*v, self.decades.1))
             .draw()
             .map_err(draw_err)?;
         let x_range = chart.x_range();
@@ -248,8 +307,14 @@ impl LinePlot {
     }
 }
 
-fn tick(v: f64) -> String {
-    crate::output::short(v, 2)
+fn tick(v: f64, decades: bool) -> String {
+    if !decades {
+        crate::output::short(v, 2)
+    } else if (v - v.round()).abs() < 1e-9 {
+        format!("1e{}", v.round() as i64)
+    } else {
+        format!("1e{v:.1}")
+    }
 }
 
 fn draw_err<E: std::fmt::Debug>(e: E) -> crate::LabError {
@@ -276,6 +341,16 @@ mod tests {
         assert!(log.contains("<polyline") || log.contains("<path"));
         // Deterministic output.
         assert_eq!(log, plot.to_svg().unwrap());
+        // A log axis over 60 decades is drawn as decades with labels down to the bottom.
+        let mut wide = LinePlot::new("wide", "t", "w");
+        wide.log_y = true;
+        wide.series
+            .push(Series::line("a", vec![(0.0, 1e-60), (1.0, 1.0)]));
+        let svg = wide.to_svg().unwrap();
+        assert!(
+            svg.contains("1e-60") || svg.contains("1e-50"),
+            "decade labels missing"
+        );
         let empty = LinePlot::new("empty", "x", "y");
         assert!(empty.to_svg().is_err());
     }

@@ -40,9 +40,8 @@ impl Report {
         plot: &LinePlot,
         caption: &str,
     ) -> Result<()> {
-        let file = format!("{key}.svg");
-        out.write(&file, plot.to_svg()?.as_bytes())?;
-        self.set(key, format!("![{}]({file})\n\n*{caption}*", plot.title));
+        let text = figure_markdown(out, key, plot, caption)?;
+        self.set(key, text);
         Ok(())
     }
 
@@ -90,6 +89,19 @@ impl Report {
         }
         Ok(out)
     }
+}
+
+/// Writes `plot` as `<name>.svg` and returns its Markdown (image and caption), for reports that
+/// show a number of figures fixed by the config under one placeholder.
+pub fn figure_markdown(
+    out: &Outputs,
+    name: &str,
+    plot: &LinePlot,
+    caption: &str,
+) -> Result<String> {
+    let file = format!("{name}.svg");
+    out.write(&file, plot.to_svg()?.as_bytes())?;
+    Ok(format!("![{}]({file})\n\n*{caption}*", plot.title))
 }
 
 #[cfg(test)]

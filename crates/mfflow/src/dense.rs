@@ -150,6 +150,38 @@ pub(crate) fn thin_col_piv_qr(a: MatRef<'_, f64>) -> (Mat<f64>, Mat<f64>, Vec<us
     (q, r, fwd)
 }
 
+/// The `R` factor of a Householder QR with column pivoting of any `A` (`A P = Q R`, `Q` not
+/// formed): returns `R` (min(rows, cols) × cols, upper trapezoidal) and `perm`, column `j` of
+/// `Q R` being column `perm[j]` of `A`. Each column of `R` is `Qᵀ` applied to one column of `A`
+/// by reflections, so an exactly zero column of `A` gives an exactly zero column of `R`.
+pub(crate) fn col_piv_r(a: MatRef<'_, f64>) -> (Mat<f64>, Vec<usize>) {
+    let (rows, cols) = (a.nrows(), a.ncols());
+    let size = rows.min(cols);
+    let mut qr_mat = a.to_owned();
+    let block = qr::no_pivoting::factor::recommended_block_size::<f64>(rows, cols);
+    let mut coeff = Mat::zeros(block, size);
+    let mut fwd = vec![0usize; cols];
+    let mut inv = vec![0usize; cols];
+    let mut buf = MemBuffer::new(qr::col_pivoting::factor::qr_in_place_scratch::<usize, f64>(
+        rows,
+        cols,
+        block,
+        Par::Seq,
+        Default::default(),
+    ));
+    qr::col_pivoting::factor::qr_in_place(
+        qr_mat.as_mut(),
+        coeff.as_mut(),
+        &mut fwd,
+        &mut inv,
+        Par::Seq,
+        MemStack::new(&mut buf),
+        Default::default(),
+    );
+    let r = Mat::from_fn(size, cols, |i, j| if i <= j { qr_mat[(i, j)] } else { 0.0 });
+    (r, fwd)
+}
+
 /// The first `m` columns of the orthogonal factor stored as Householder reflectors.
 fn thin_q(basis: MatRef<'_, f64>, coeff: MatRef<'_, f64>, m: usize) -> Mat<f64> {
     let n = basis.nrows();

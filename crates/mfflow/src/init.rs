@@ -110,6 +110,36 @@ pub(crate) fn reduced_svd(a: MatRef<'_, f64>) -> Result<(Mat<f64>, Vec<f64>), Er
     Ok((u.subcols(0, m).to_owned(), (0..m).map(|i| s[i]).collect()))
 }
 
+/// A full-column-rank factor `G` (n × m) with `G Gᵀ = F Fᵀ`, from a column-pivoted QR of
+/// `Fᵀ`: `Fᵀ P = Q R` gives `F Fᵀ = P Rᵀ R Pᵀ`, so `G = P R_mᵀ` with the first `m` rows of
+/// `R`, `m` the numerical rank (`|R_kk| > RANK_FACTOR · max(n, r) · ε · |R_11|`).
+///
+/// Unlike an SVD, this treats each row of `F` separately: row `i` of `G` is `Qᵀ` applied to
+/// row `i` of `F` by reflections, so a row that is exactly zero (a direction of `Y` the
+/// initialization does not see) stays exactly zero, and every row keeps its relative accuracy
+/// (Householder QR is column-wise backward stable, and the columns of `Fᵀ` are the rows of `F`).
+pub(crate) fn row_preserving_factor(f: MatRef<'_, f64>) -> Result<Mat<f64>, Error> {
+    let (n, r) = (f.nrows(), f.ncols());
+    let (rt, perm) = crate::dense::col_piv_r(f.transpose());
+    let size = rt.nrows();
+    let top = if size > 0 { rt[(0, 0)].abs() } else { 0.0 };
+    let tol = RANK_FACTOR * n.max(r) as f64 * f64::EPSILON * top;
+    let m = (0..size).take_while(|&k| rt[(k, k)].abs() > tol).count();
+    if m == 0 {
+        return Err(Error::BadParameter {
+            what: "u0",
+            why: "the initialization shape is zero".into(),
+        });
+    }
+    let mut g = Mat::zeros(n, m);
+    for (j, &row) in perm.iter().enumerate() {
+        for k in 0..m {
+            g[(row, k)] = rt[(k, j)];
+        }
+    }
+    Ok(g)
+}
+
 /// `F = U_m diag(σ)` from [`reduced_svd`].
 #[cfg(test)]
 pub(crate) fn full_rank_factor(a: MatRef<'_, f64>) -> Result<Mat<f64>, Error> {
@@ -129,6 +159,21 @@ mod tests {
         assert_eq!(f.ncols(), 1);
         let diff = &f * f.transpose() - &a * a.transpose();
         assert!(crate::target::max_abs(diff.as_ref()) < 1e-12 * 14.0 * 14.0);
+    }
+
+    #[test]
+    fn row_preserving_factor_keeps_zero_rows_and_the_gram() {
+        // Row 1 exactly zero, rank 2 with 4 columns.
+        let a = Mat::from_fn(3, 4, |i, j| match i {
+            0 => 1.0 + j as f64,
+            1 => 0.0,
+            _ => (j as f64 - 1.5).powi(2),
+        });
+        let g = row_preserving_factor(a.as_ref()).unwrap();
+        assert_eq!(g.ncols(), 2);
+        assert!((0..2).all(|k| g[(1, k)] == 0.0));
+        let diff = &g * g.transpose() - &a * a.transpose();
+        assert!(crate::target::max_abs(diff.as_ref()) < 1e-13 * 30.0);
     }
 
     #[test]

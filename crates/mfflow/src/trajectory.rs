@@ -38,7 +38,7 @@
 
 use crate::dense;
 use crate::error::Error;
-use crate::init::{reduced_svd, Init};
+use crate::init::{reduced_svd, row_preserving_factor, Init};
 use crate::target::{sorted_eigenvalues, Target};
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
@@ -151,8 +151,12 @@ impl Trajectory {
                 p: dense::scaled_gram(scaled.as_ref(), 1.0),
             }
         } else {
+            // The factor comes from a row-preserving QR, not from the SVD: the SVD mixes rows,
+            // and would put ~1e-17 into a row that is exactly zero (a direction the shape does
+            // not see), which the flow then amplifies until that mode is learned.
             let root = alpha.sqrt();
-            let g0 = Mat::from_fn(n, rank, |i, j| root * u[(i, j)] * sigma[j]);
+            let f = row_preserving_factor(shape_eig.as_ref())?;
+            let g0 = Mat::from_fn(n, f.ncols(), |i, j| root * f[(i, j)]);
             let l = target.eigenvalues();
             let pos = l[0].max(0.0);
             let neg = (-l[n - 1]).max(0.0);
@@ -164,6 +168,10 @@ impl Trajectory {
                 step = step.min(STEP_BUDGET_NEGATIVE / neg);
             }
             Engine::Factor { g0, step }
+        };
+        let rank = match &engine {
+            Engine::Factor { g0, .. } => g0.ncols(),
+            Engine::Inverse { .. } => rank,
         };
         Ok(Self {
             target: target.clone(),

@@ -261,3 +261,36 @@ fn results_do_not_depend_on_the_thread_count() {
         }
     }
 }
+
+/// A direction of Y that the initialization does not see is never learned: with a target given
+/// in its eigenbasis (exact in f64) and a general shape whose row along eigenvector j is exactly
+/// zero, row j of W̃(t) must stay exactly zero for all t — however small α, however long t.
+/// (A regression test: an SVD-based rank reduction once leaked ~1e-17 into that row, which the
+/// flow amplified until the mode was learned.)
+#[test]
+fn an_unseen_direction_stays_exactly_unlearned() {
+    let l = [8.0, 4.0, 2.0, 1.0, 0.0];
+    let target = Target::diagonal(&l).unwrap();
+    let mut shape = gaussian(5, 5, 71);
+    for c in 0..5 {
+        shape[(1, c)] = 0.0;
+    }
+    for alpha in [1e-300, 1e-8, 1.0] {
+        let init = Init::new(alpha, shape.as_ref()).unwrap();
+        let traj = Trajectory::new(&target, &init, Form::Auto).unwrap();
+        assert_eq!(traj.rank(), 4);
+        let times = [0.0, 1.0, 50.0, 400.0, 1e4];
+        for w in traj.w_eigenbasis(&times).unwrap() {
+            assert!(
+                (0..5).all(|c| w[(1, c)] == 0.0 && w[(c, 1)] == 0.0),
+                "alpha = {alpha:e}"
+            );
+        }
+        // Far out, W is Y without that eigenvalue, up to the part in the null space of Y, which
+        // decays only algebraically: w = a/(1 + 2 a t) <= 1/(2t) by (13).
+        let t_far = 1e4;
+        let far = traj.w_eigenbasis(&[t_far]).unwrap().remove(0);
+        let expected = Mat::from_fn(5, 5, |i, j| if i == j && i != 1 { l[i] } else { 0.0 });
+        assert!(max_diff(far.as_ref(), expected.as_ref()) <= 1e-12 * 8.0 + 1.0 / (2.0 * t_far));
+    }
+}
