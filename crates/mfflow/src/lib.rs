@@ -17,6 +17,7 @@
 //! - [`init`]: the initialization `(α, Ū₀)` and its reduced factor in the eigenbasis.
 //! - [`trajectory`]: the exact trajectory `W(t)` for a batch of times (Proposition 1).
 //! - [`spectral`]: the scalar formulas (12)–(13) for spectral initializations (Corollary 2).
+//! - [`asymmetric`]: `1/2 ‖Y − U Vᵀ‖²`, exact for balanced starts through the symmetric closed form.
 //! - [`ode`], [`gd`]: independent references — an adaptive integrator of (2) and gradient descent.
 //! - [`metrics`]: eigenvalues of `W(t)`, best rank-k approximations, spectral-norm errors.
 //! - [`analysis`]: crossing times, distances to `Ŷ_k` and ε-windows along a whole trajectory.
@@ -25,6 +26,7 @@
 //! The library does no I/O; the `mfflow` binary and the experiments do.
 
 pub mod analysis;
+pub mod asymmetric;
 mod dense;
 pub mod error;
 pub mod gd;
