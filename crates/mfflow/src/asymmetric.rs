@@ -131,6 +131,12 @@ impl BalancedTrajectory {
     }
 }
 
+/// A pair `(U, V)`.
+pub type Pair = (Mat<f64>, Mat<f64>);
+
+/// A gradient-descent iterate: the time reached `k η`, and `(U, V)` there.
+pub type PairIterate = (f64, Mat<f64>, Mat<f64>);
+
 /// `((Y − U Vᵀ) V, (Y − U Vᵀ)ᵀ U)`.
 pub fn rhs(y: MatRef<'_, f64>, u: MatRef<'_, f64>, v: MatRef<'_, f64>) -> (Mat<f64>, Mat<f64>) {
     let residual = y - u * v.transpose();
@@ -162,7 +168,7 @@ pub fn integrate_pair(
     v0: MatRef<'_, f64>,
     times: &[f64],
     options: OdeOptions,
-) -> Result<(Vec<(Mat<f64>, Mat<f64>)>, OdeStats), Error> {
+) -> Result<(Vec<Pair>, OdeStats), Error> {
     let m = y.nrows();
     let (zs, stats) = integrate(stack(u0, v0).as_ref(), times, options, |z| {
         let (u, v) = (z.subrows(0, m), z.subrows(m, z.nrows() - m));
@@ -180,7 +186,7 @@ pub fn gradient_descent_pair(
     v0: MatRef<'_, f64>,
     eta: f64,
     times: &[f64],
-) -> Result<Vec<(f64, Mat<f64>, Mat<f64>)>, Error> {
+) -> Result<Vec<PairIterate>, Error> {
     if !(eta.is_finite() && eta > 0.0) {
         return Err(Error::BadParameter {
             what: "eta",
