@@ -187,38 +187,23 @@ pub fn gradient_descent_pair(
     eta: f64,
     times: &[f64],
 ) -> Result<Vec<PairIterate>, Error> {
-    if !(eta.is_finite() && eta > 0.0) {
-        return Err(Error::BadParameter {
-            what: "eta",
-            why: format!("the step must be finite and > 0, got {eta}"),
-        });
-    }
-    if let Some(&bad) = times.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
-        return Err(Error::BadTime(bad));
-    }
-    let steps: Vec<u64> = times.iter().map(|t| (t / eta).round() as u64).collect();
-    let mut order: Vec<usize> = (0..times.len()).collect();
-    order.sort_by_key(|&i| steps[i]);
-    let mut out = vec![None; times.len()];
-    let (mut u, mut v) = (u0.to_owned(), v0.to_owned());
-    let mut k = 0u64;
-    for &idx in &order {
-        while k < steps[idx] {
+    let iterates = crate::gd::descend(
+        (u0.to_owned(), v0.to_owned()),
+        eta,
+        times,
+        |(u, v)| {
             let (du, dv) = rhs(y, u.as_ref(), v.as_ref());
-            u += faer::Scale(eta) * du;
-            v += faer::Scale(eta) * dv;
-            k += 1;
-        }
-        check_finite(
-            u.as_ref(),
-            "the gradient-descent iterate U (step too large?)",
-        )?;
-        out[idx] = Some((k as f64 * eta, u.clone(), v.clone()));
-    }
-    Ok(out
-        .into_iter()
-        .map(|o| o.expect("every time visited"))
-        .collect())
+            *u += faer::Scale(eta) * du;
+            *v += faer::Scale(eta) * dv;
+        },
+        |(u, _)| {
+            check_finite(
+                u.as_ref(),
+                "the gradient-descent iterate U (step too large?)",
+            )
+        },
+    )?;
+    Ok(iterates.into_iter().map(|(t, (u, v))| (t, u, v)).collect())
 }
 
 #[cfg(test)]

@@ -90,3 +90,11 @@ pub(crate) fn check_finite(m: faer::MatRef<'_, f64>, what: &'static str) -> Resu
     }
     Ok(())
 }
+
+/// Checks that every time is finite and ≥ 0.
+pub(crate) fn check_times(times: &[f64]) -> Result<(), Error> {
+    match times.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
+        Some(&bad) => Err(Error::BadTime(bad)),
+        None => Ok(()),
+    }
+}

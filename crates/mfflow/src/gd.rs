@@ -15,30 +15,48 @@ pub fn gradient_descent(
     eta: f64,
     times: &[f64],
 ) -> Result<Vec<(f64, Mat<f64>)>, Error> {
+    check_finite(u0, "the initial factor")?;
+    descend(
+        u0.to_owned(),
+        eta,
+        times,
+        |u| {
+            let g = factor_rhs(y, u.as_ref());
+            *u += faer::Scale(eta) * g;
+        },
+        |u| check_finite(u.as_ref(), "the gradient-descent iterate (step too large?)"),
+    )
+}
+
+/// The driver shared by every gradient descent here: runs `step` on the state until the step
+/// count nearest each time (`k = round(t / η)`, times in any order), checks the state with
+/// `check` there, and returns `(k η, state)` per time, in the order given.
+pub(crate) fn descend<S: Clone>(
+    mut state: S,
+    eta: f64,
+    times: &[f64],
+    mut step: impl FnMut(&mut S),
+    check: impl Fn(&S) -> Result<(), Error>,
+) -> Result<Vec<(f64, S)>, Error> {
     if !(eta.is_finite() && eta > 0.0) {
         return Err(Error::BadParameter {
             what: "eta",
             why: format!("the step must be finite and > 0, got {eta}"),
         });
     }
-    if let Some(&bad) = times.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
-        return Err(Error::BadTime(bad));
-    }
-    check_finite(u0, "the initial factor")?;
+    crate::error::check_times(times)?;
     let steps: Vec<u64> = times.iter().map(|t| (t / eta).round() as u64).collect();
     let mut order: Vec<usize> = (0..times.len()).collect();
     order.sort_by_key(|&i| steps[i]);
-    let mut out: Vec<Option<(f64, Mat<f64>)>> = vec![None; times.len()];
-    let mut u = u0.to_owned();
+    let mut out: Vec<Option<(f64, S)>> = vec![None; times.len()];
     let mut k = 0u64;
     for &idx in &order {
         while k < steps[idx] {
-            let g = factor_rhs(y, u.as_ref());
-            u += faer::Scale(eta) * g;
+            step(&mut state);
             k += 1;
         }
-        check_finite(u.as_ref(), "the gradient-descent iterate (step too large?)")?;
-        out[idx] = Some((k as f64 * eta, u.clone()));
+        check(&state)?;
+        out[idx] = Some((k as f64 * eta, state.clone()));
     }
     Ok(out
         .into_iter()

@@ -114,9 +114,7 @@ where
     F: Fn(MatRef<'_, f64>) -> Mat<f64>,
 {
     check_finite(x0, "the initial factor")?;
-    if let Some(&bad) = times.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
-        return Err(Error::BadTime(bad));
-    }
+    crate::error::check_times(times)?;
     if !(options.rtol > 0.0 && options.rtol < 1.0) {
         return Err(Error::BadParameter {
             what: "rtol",

@@ -201,9 +201,7 @@ impl Trajectory {
 
     /// Evaluates the requested outputs at each time (any order; returned in the given order).
     pub fn evaluate(&self, times: &[f64], want: Want) -> Result<Vec<Snapshot>, Error> {
-        if let Some(&bad) = times.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
-            return Err(Error::BadTime(bad));
-        }
+        crate::error::check_times(times)?;
         match &self.engine {
             Engine::Inverse { p } => times
                 .par_iter()
