@@ -143,14 +143,7 @@ fn run(args: &cli::Args) -> Result<()> {
     report.set("rank", cfg.rank.to_string());
     report.set("alpha", short(cfg.alpha, 2));
 
-    out.write("README.md", report.render()?.as_bytes())?;
-    let manifest = serde_json::json!({
-        "experiment": NAME,
-        "master_seed": seeds.master(),
-        "seed_streams": seeds.used(),
-        "config": serde_json::to_value(&cfg).map_err(|e| lab_err!("config: {e}"))?,
-    });
-    out.commit(manifest)
+    out.finish(NAME, &report, &seeds, &cfg)
 }
 "#;
 

@@ -94,6 +94,27 @@ impl Outputs {
         value
     }
 
+    /// The end of every experiment: renders the report to `README.md`, records the manifest
+    /// (experiment, mfflow version, master seed, the seed streams drawn, the configuration)
+    /// and commits the run (see [`Outputs::commit`]).
+    pub fn finish(
+        self,
+        experiment: &str,
+        report: &crate::report::Report,
+        seeds: &crate::seeds::Seeds,
+        config: &impl serde::Serialize,
+    ) -> Result<()> {
+        self.write("README.md", report.render()?.as_bytes())?;
+        let manifest = json!({
+            "experiment": experiment,
+            "mfflow_version": env!("CARGO_PKG_VERSION"),
+            "master_seed": seeds.master(),
+            "seed_streams": seeds.used(),
+            "config": serde_json::to_value(config).map_err(|e| crate::lab_err!("config: {e}"))?,
+        });
+        self.commit(manifest)
+    }
+
     /// Writes the manifest and the run info, then swaps the staging directory in place of the
     /// previous report. Until this point the previous report is untouched.
     pub fn commit(self, manifest: Value) -> Result<()> {

@@ -177,15 +177,7 @@ fn run(args: &cli::Args) -> Result<()> {
     })?;
     out.time("unbalanced", || unbalanced(&cfg, &seeds, &out, &mut report))?;
     out.time("windows", || windows(&cfg, &seeds, &out, &mut report))?;
-    out.write("README.md", report.render()?.as_bytes())?;
-    let manifest = serde_json::json!({
-        "experiment": NAME,
-        "mfflow_version": env!("CARGO_PKG_VERSION"),
-        "master_seed": seeds.master(),
-        "seed_streams": seeds.used(),
-        "config": serde_json::to_value(&cfg).map_err(|e| lab_err!("config: {e}"))?,
-    });
-    out.commit(manifest)
+    out.finish(NAME, &report, &seeds, &cfg)
 }
 
 /// A horizon past every transition: 3 log(1/α) / (2 σ_min) (with few columns the transitions
@@ -453,6 +445,18 @@ fn singular_values(cfg: &Config, seeds: &Seeds, out: &Outputs, report: &mut Repo
     Ok(())
 }
 
+/// The least-squares slope of `y` against `x`; `None` with fewer than two points.
+fn least_squares_slope(pts: &[(f64, f64)]) -> Option<f64> {
+    if pts.len() < 2 {
+        return None;
+    }
+    let mx = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
+    let my = pts.iter().map(|p| p.1).sum::<f64>() / pts.len() as f64;
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    Some(sxy / sxx)
+}
+
 /// Section 3: unbalanced starts against the balanced solution with the same initial product.
 fn unbalanced(cfg: &Config, seeds: &Seeds, out: &Outputs, report: &mut Report) -> Result<()> {
     let sigma = &cfg.singular_values[..cfg.rank];
@@ -551,16 +555,8 @@ fn unbalanced(cfg: &Config, seeds: &Seeds, out: &Outputs, report: &mut Report) -
             .filter(|p| p.1 > 0.0)
             .map(|&(a, d)| (a.ln(), d.ln()))
             .collect();
-        if pts.len() >= 2 {
-            let mx = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
-            let my = pts.iter().map(|p| p.1).sum::<f64>() / pts.len() as f64;
-            let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-            let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
-            slopes.push(format!(
-                "{} for rho = {}",
-                short(sxy / sxx, 3),
-                short(rho, 1)
-            ));
+        if let Some(slope) = least_squares_slope(&pts) {
+            slopes.push(format!("{} for rho = {}", short(slope, 3), short(rho, 1)));
         }
         plot.series.push(Series::line(
             format!("rho = {}", short(rho, 1)),
@@ -590,14 +586,10 @@ fn unbalanced(cfg: &Config, seeds: &Seeds, out: &Outputs, report: &mut Report) -
             .filter(|(ri, _)| curves[*ri][ai].1 > 0.0)
             .map(|(ri, &rho)| (rho.ln(), curves[ri][ai].1.ln()))
             .collect();
-        if pts.len() >= 2 {
-            let mx = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
-            let my = pts.iter().map(|p| p.1).sum::<f64>() / pts.len() as f64;
-            let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-            let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+        if let Some(slope) = least_squares_slope(&pts) {
             rho_slopes.push(format!(
                 "{} at alpha = {}",
-                short(sxy / sxx, 3),
+                short(slope, 3),
                 short(alpha, 1)
             ));
         }

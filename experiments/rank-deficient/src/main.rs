@@ -23,7 +23,7 @@ use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::plot::{LinePlot, Marker, Series};
 use mfflow_lab::report::{figure_markdown, Report};
 use mfflow_lab::seeds::Seeds;
-use mfflow_lab::{cli, lab_err, progress, Result};
+use mfflow_lab::{cli, progress, Result};
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use std::process::ExitCode;
@@ -220,15 +220,7 @@ fn run(args: &cli::Args) -> Result<()> {
         ode_cross_check(&cfg, &setup, &out, &mut report)
     })?;
 
-    out.write("README.md", report.render()?.as_bytes())?;
-    let manifest = serde_json::json!({
-        "experiment": NAME,
-        "mfflow_version": env!("CARGO_PKG_VERSION"),
-        "master_seed": seeds.master(),
-        "seed_streams": seeds.used(),
-        "config": serde_json::to_value(&cfg).map_err(|e| lab_err!("config: {e}"))?,
-    });
-    out.commit(manifest)
+    out.finish(NAME, &report, &seeds, &cfg)
 }
 
 /// Section 1: eigenvalue curves for several r.

@@ -228,15 +228,7 @@ fn main_body(args: &cli::Args) -> Result<()> {
         cross_check(&cfg, &setup, &out, &mut report)
     })?;
 
-    out.write("README.md", report.render()?.as_bytes())?;
-    let manifest = serde_json::json!({
-        "experiment": NAME,
-        "mfflow_version": env!("CARGO_PKG_VERSION"),
-        "master_seed": seeds.master(),
-        "seed_streams": seeds.used(),
-        "config": serde_json::to_value(&cfg).map_err(|e| lab_err!("config: {e}"))?,
-    });
-    out.commit(manifest)
+    out.finish(NAME, &report, &seeds, &cfg)
 }
 
 fn run(args: &cli::Args) -> Result<()> {
