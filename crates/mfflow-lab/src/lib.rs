@@ -18,14 +18,18 @@
 //!   filled by figures, tables and values computed from the data. Every placeholder must be
 //!   filled and every value used, so prose cannot silently go stale.
 //! - [`progress`]: indicatif bars, hidden when stderr is not a terminal.
+//! - [`instances`]: Gaussian matrices, random orthonormal frames, targets in a random basis.
+//! - [`stats`]: quantiles with distribution-free confidence intervals, Wilson intervals.
 
 pub mod cli;
 pub mod config;
+pub mod instances;
 pub mod output;
 pub mod plot;
 pub mod progress;
 pub mod report;
 pub mod seeds;
+pub mod stats;
 
 use std::fmt;
 

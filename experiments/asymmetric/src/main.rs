@@ -22,12 +22,12 @@ use mfflow::asymmetric::{
 use mfflow::ode::OdeOptions;
 use mfflow::{metrics, theorems, Mat};
 use mfflow_lab::config::{self, positive, Validate};
+use mfflow_lab::instances::{gaussian, orthonormal};
 use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::plot::{LinePlot, Marker, Series};
 use mfflow_lab::report::{figure_markdown, Report};
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::{cli, lab_err, progress, Result};
-use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use std::process::ExitCode;
 
@@ -112,22 +112,6 @@ fn main() -> ExitCode {
         concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"),
         run,
     )
-}
-
-fn gaussian(rows: usize, cols: usize, scale: f64, rng: &mut impl rand::Rng) -> Mat<f64> {
-    Mat::from_fn(rows, cols, |_, _| {
-        let z: f64 = StandardNormal.sample(rng);
-        scale * z
-    })
-}
-
-/// The first `k` columns of a random orthogonal matrix.
-fn orthonormal(rows: usize, k: usize, rng: &mut impl rand::Rng) -> Mat<f64> {
-    gaussian(rows, rows, 1.0, rng)
-        .qr()
-        .compute_Q()
-        .subcols(0, k)
-        .to_owned()
 }
 
 /// `Y = P diag(σ) Qᵀ` with random orthonormal `P`, `Q`; returns `(Y, P, Q)`.

@@ -19,12 +19,12 @@ use mfflow::ode::{integrate_factor, OdeOptions};
 use mfflow::theorems;
 use mfflow::{metrics, Form, Init, Mat, Target, Trajectory};
 use mfflow_lab::config::{self, positive, Validate};
+use mfflow_lab::instances::{gaussian, random_basis_target};
 use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::plot::{LinePlot, Marker, Series};
 use mfflow_lab::report::{figure_markdown, Report};
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::{cli, progress, Result};
-use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use std::process::ExitCode;
 
@@ -136,13 +136,6 @@ fn main() -> ExitCode {
     )
 }
 
-fn gaussian(rows: usize, cols: usize, scale: f64, rng: &mut impl rand::Rng) -> Mat<f64> {
-    Mat::from_fn(rows, cols, |_, _| {
-        let z: f64 = StandardNormal.sample(rng);
-        scale * z
-    })
-}
-
 /// The target, the full `n × n` shape, and the time scales.
 struct Setup {
     target: Target,
@@ -155,13 +148,7 @@ struct Setup {
 impl Setup {
     fn new(cfg: &Config, seeds: &Seeds) -> Result<Self> {
         let n = cfg.eigenvalues.len();
-        let phi = gaussian(n, n, 1.0, &mut seeds.stream("target-basis"))
-            .qr()
-            .compute_Q();
-        let scaled = Mat::from_fn(n, n, |i, j| phi[(i, j)] * cfg.eigenvalues[j]);
-        let y = &scaled * phi.transpose();
-        let y = Mat::from_fn(n, n, |i, j| 0.5 * (y[(i, j)] + y[(j, i)]));
-        let target = Target::new(y.as_ref())?;
+        let target = random_basis_target(&cfg.eigenvalues, &mut seeds.stream("target-basis"))?;
         let full_shape = gaussian(n, n, 1.0 / (n as f64).sqrt(), &mut seeds.stream("shape"));
         let k_rank = target.positive_rank();
         let l_k = target.eigenvalues()[k_rank - 1];

@@ -22,12 +22,12 @@ use mfflow::ode::{integrate_factor, OdeOptions};
 use mfflow::theorems::{self, Interval, Verdict};
 use mfflow::{gd, metrics, Form, Init, Mat, Target, Trajectory};
 use mfflow_lab::config::{self, positive, Validate};
+use mfflow_lab::instances::{gaussian, random_basis_target};
 use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::plot::{LinePlot, Marker, Series};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::{cli, lab_err, progress, Result};
-use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use std::process::ExitCode;
 
@@ -142,23 +142,16 @@ struct Setup {
 impl Setup {
     fn new(cfg: &Config, seeds: &Seeds) -> Result<Self> {
         let n = cfg.eigenvalues.len();
-        let mut rng = seeds.stream("target-basis");
-        let g: Mat<f64> = Mat::from_fn(n, n, |_, _| StandardNormal.sample(&mut rng));
-        let phi = g.qr().compute_Q();
-        let l = &cfg.eigenvalues;
-        let scaled = Mat::from_fn(n, n, |i, j| phi[(i, j)] * l[j]);
-        let y = &scaled * phi.transpose();
-        let y = Mat::from_fn(n, n, |i, j| 0.5 * (y[(i, j)] + y[(j, i)]));
-        let target = Target::new(y.as_ref())?;
+        let target = random_basis_target(&cfg.eigenvalues, &mut seeds.stream("target-basis"))?;
         // Spectral: Ū₀ = Φ (the target's own computed eigenvectors), so Φᵀ W̄₀ Φ = I.
         let spectral_shape = target.phi().to_owned();
         // General: i.i.d. N(0, 1/n), so that E[Ū₀ Ū₀ᵀ] = I, the same size as the spectral shape.
-        let mut rng = seeds.stream("general-shape");
-        let scale = 1.0 / (n as f64).sqrt();
-        let general_shape = Mat::from_fn(n, n, |_, _| {
-            let z: f64 = StandardNormal.sample(&mut rng);
-            scale * z
-        });
+        let general_shape = gaussian(
+            n,
+            n,
+            1.0 / (n as f64).sqrt(),
+            &mut seeds.stream("general-shape"),
+        );
         Ok(Self {
             target,
             spectral_shape,
