@@ -15,8 +15,6 @@ publish = false
 [dependencies]
 mfflow.workspace = true
 mfflow-lab.workspace = true
-rand.workspace = true
-rand_distr.workspace = true
 serde.workspace = true
 serde_json.workspace = true
 
@@ -55,14 +53,14 @@ The largest eigenvalue of `W(t)` reaches half its target at `t = {{half_time}}`.
 const MAIN: &str = r#"//! Experiment `__NAME__`. Describe here what it computes; the prose of the report is in
 //! `report.md` beside this crate.
 
-use mfflow::{Form, Init, Mat, Target, Trajectory};
+use mfflow::{Form, Init, Trajectory};
 use mfflow_lab::config::{self, positive, Validate};
+use mfflow_lab::instances::{gaussian, random_basis_target};
 use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::plot::{LinePlot, Series};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::{cli, lab_err, Result};
-use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use std::process::ExitCode;
 
@@ -97,13 +95,6 @@ fn main() -> ExitCode {
     cli::main(NAME, concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"), run)
 }
 
-fn gaussian(rows: usize, cols: usize, rng: &mut impl rand::Rng) -> Mat<f64> {
-    Mat::from_fn(rows, cols, |_, _| {
-        let z: f64 = StandardNormal.sample(rng);
-        z
-    })
-}
-
 fn run(args: &cli::Args) -> Result<()> {
     let (cfg, _) = config::load::<Config>(&args.config)?;
     let seeds = Seeds::new(cfg.master_seed);
@@ -111,11 +102,8 @@ fn run(args: &cli::Args) -> Result<()> {
     let mut report = Report::new(TEMPLATE);
 
     let n = cfg.eigenvalues.len();
-    let phi = gaussian(n, n, &mut seeds.stream("target-basis")).qr().compute_Q();
-    let y = &phi * Mat::from_fn(n, n, |i, j| if i == j { cfg.eigenvalues[i] } else { 0.0 }) * phi.transpose();
-    let y = Mat::from_fn(n, n, |i, j| 0.5 * (y[(i, j)] + y[(j, i)]));
-    let target = Target::new(y.as_ref())?;
-    let shape = gaussian(n, cfg.rank, &mut seeds.stream("shape"));
+    let target = random_basis_target(&cfg.eigenvalues, &mut seeds.stream("target-basis"))?;
+    let shape = gaussian(n, cfg.rank, 1.0, &mut seeds.stream("shape"));
     let init = Init::new(cfg.alpha, shape.as_ref())?;
     let traj = Trajectory::new(&target, &init, Form::Auto)?;
 
