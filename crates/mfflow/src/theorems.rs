@@ -195,6 +195,31 @@ pub fn theorem4(
     finish(target, init, grid_points, c, big_c, Some(m), c / m)
 }
 
+/// The largest `α` for which Theorem 4 applies to a PSD target with nonzero eigenvalues `l`
+/// (sorted descending, zeros allowed at the end) and an initial shape with constant `M`:
+/// `min(c_ε/M, α_sep)`, where `α_sep` is where the separation condition becomes an equality.
+///
+/// With `a = log α` the separation ratio `(log c_ε − a)/(log C_ε − a)` decreases in `a` (because
+/// `c_ε < C_ε`) and tends to 1 as `a → −∞`, so the condition `> ρ = max_k l_{k+1}/l_k` holds
+/// exactly for `a < (log c_ε − ρ log C_ε)/(1 − ρ)`. Both conditions hold below the returned
+/// value (strictly, for the separation), neither needs to above it. Returns `None` when the
+/// hypotheses on the target or on `ε` fail (as [`theorem4`] would say).
+pub fn theorem4_largest_alpha(l: &[f64], eps: f64, m: f64) -> Option<f64> {
+    let valid = eps.is_finite() && eps > 0.0 && m.is_finite() && m >= 1.0;
+    if target_reason(l).is_some() || !valid {
+        return None;
+    }
+    let k_rank = l.iter().filter(|&&v| v > 0.0).count();
+    if eps > l[k_rank - 1].min(1.0) {
+        return None;
+    }
+    let c = eps / (16.0 * m * m);
+    let big_c = 16.0 * l[0] * l[0] * m * m / eps;
+    let rho = (1..k_rank).map(|k| l[k] / l[k - 1]).fold(0.0f64, f64::max);
+    let alpha_sep = ((c.ln() - rho * big_c.ln()) / (1.0 - rho)).exp();
+    Some((c / m).min(alpha_sep))
+}
+
 /// Conditions, intervals and measured errors, once the constants are known.
 fn finish(
     target: &Target,
@@ -325,6 +350,33 @@ mod tests {
         let target = Target::diagonal(&[4.0, 1.0]).unwrap();
         let init = Init::new(1e-6, Mat::<f64>::identity(2, 2).as_ref()).unwrap();
         (target, init)
+    }
+
+    #[test]
+    fn the_largest_alpha_is_where_theorem4_stops_applying() {
+        // Shape diag(4, 0.25) in the eigenbasis of Y = diag(4, 2, 1) (third direction: 1):
+        // M = max(4, 1/0.25) = 4. Just below the returned alpha the theorem applies; just above
+        // it does not, and the reason says which condition failed.
+        let target = Target::diagonal(&[4.0, 2.0, 1.0]).unwrap();
+        let shape = Mat::from_fn(3, 3, |i, j| match (i, j) {
+            (0, 0) => 2.0,
+            (1, 1) => 0.5,
+            (2, 2) => 1.0,
+            _ => 0.0,
+        });
+        let eps = 0.1;
+        let alpha = theorem4_largest_alpha(target.eigenvalues(), eps, 4.0).unwrap();
+        let at =
+            |a: f64| theorem4(&target, &Init::new(a, shape.as_ref()).unwrap(), eps, 5).unwrap();
+        let below = at(alpha * (1.0 - 1e-9));
+        assert_eq!(below.m, Some(4.0));
+        assert!(below.applies, "{:?}", below.reason);
+        let above = at(alpha * (1.0 + 1e-9));
+        assert!(!above.applies);
+        // Here the separation binds (c/M = 0.1/(16*64) ~ 1e-4 is far larger).
+        assert!(above.alpha_ok == Some(true) && above.separation_ok == Some(false));
+        assert_eq!(theorem4_largest_alpha(&[1.0, 1.0], eps, 4.0), None);
+        assert_eq!(theorem4_largest_alpha(&[4.0, 2.0], 3.0, 4.0), None);
     }
 
     fn close(a: f64, b: f64) -> bool {
