@@ -9,6 +9,9 @@
 //!   `run-info.json`, which holds wall-clock timings and the git revision).
 //! - `new NAME`: scaffolds `experiments/NAME` (config, literate report, code, smoke test),
 //!   which `reproduce` then picks up with no further edits.
+//! - `bench [--quick]`: runs the criterion benchmarks of the kernels
+//!   (`crates/mfflow/benches/kernels.rs`) and renders `reports/performance/README.md` from their
+//!   results (not part of `--check`: timings vary).
 //! - `ci`: what `.ci/run` runs.
 
 mod scaffold;
@@ -24,6 +27,8 @@ tasks:
                                  --check regenerates into a temporary directory and fails,
                                  listing the files, if anything differs from reports/
   new NAME                       scaffold experiments/NAME (picked up by reproduce as is)
+  bench [--quick]                criterion benchmarks of the kernels, then render
+                                 reports/performance/ (--quick: n <= 128, short runs)
   ci                             cargo fmt --check, clippy -D warnings, cargo test, reproduce --check";
 
 /// Files that legitimately differ between runs (wall-clock timings, git revision).
@@ -41,6 +46,11 @@ fn main() -> ExitCode {
             _ => Err(format!("`new` takes one NAME\n{USAGE}")),
         },
         Some("ci") => ci(&root),
+        Some("bench") => match &args[1..] {
+            [] => bench(&root, false),
+            [flag] if flag == "--quick" => bench(&root, true),
+            _ => Err(format!("`bench` takes only --quick\n{USAGE}")),
+        },
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -70,6 +80,40 @@ fn target_dir(root: &Path) -> PathBuf {
         Some(dir) if !dir.is_empty() => root.join(dir),
         _ => root.join("target"),
     }
+}
+
+/// `cargo bench` of the kernels, then the performance report from criterion's results.
+fn bench(root: &Path, quick: bool) -> Result<(), String> {
+    let criterion = target_dir(root).join("criterion");
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(root)
+        .args(["bench", "--package", "mfflow", "--bench", "kernels"])
+        .env("CRITERION_HOME", &criterion)
+        .env("MFFLOW_BENCH_QUICK", if quick { "1" } else { "0" });
+    run(&mut cmd)?;
+    let mut render = Command::new(env!("CARGO"));
+    render
+        .current_dir(root)
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "--package",
+            "mfflow-lab",
+            "--bin",
+            "perf-report",
+            "--",
+        ])
+        .arg("--criterion")
+        .arg(&criterion)
+        .arg("--out")
+        .arg(root.join("reports").join("performance"));
+    if quick {
+        render.arg("--quick");
+    }
+    run(&mut render)?;
+    eprintln!("xtask: wrote reports/performance/README.md");
+    Ok(())
 }
 
 /// Runs a command, failing with its description if it fails.

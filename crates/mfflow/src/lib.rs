@@ -33,6 +33,7 @@ pub mod gd;
 pub mod init;
 pub mod metrics;
 pub mod ode;
+pub mod printed;
 pub mod spectral;
 pub mod target;
 pub mod theorems;

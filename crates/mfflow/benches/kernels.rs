@@ -1,0 +1,364 @@
+//! Criterion benchmarks of the trajectory kernels against their baselines, measured in one run.
+//!
+//! Run through `cargo xtask bench [--quick]`, which also renders `reports/performance/`. Before
+//! timing anything this binary measures the *accuracy* of every method on an instance with a
+//! known answer (spectral initialization in a random basis, exact by (12)-(13)) and writes it to
+//! `<target>/criterion/mfflow-accuracy.json`, so the report can put speed and error side by side.
+//!
+//! Instance for every timing: `Y = Φ diag(l) Φᵀ` with `l` evenly spread in `[1, 4]`, `Φ` random
+//! orthogonal, `Ū₀` Gaussian `N(0, 1/n)` (full rank), `α = 1e-6`, output times evenly spread in
+//! `[0, 10]` (past every transition: `log(1/α)/(2 l_min) ≈ 6.9`).
+//!
+//! `MFFLOW_BENCH_QUICK=1` restricts sizes to {8, 32, 128} and shortens measurement.
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, Par};
+use mfflow::analysis::linspace;
+use mfflow::ode::{integrate_factor, OdeOptions};
+use mfflow::printed::printed_formula;
+use mfflow::{gd, metrics, spectral, Form, Init, Target, Trajectory};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use std::hint::black_box;
+use std::time::Duration;
+
+const ALPHA: f64 = 1e-6;
+const T_END: f64 = 10.0;
+const SEED: u64 = 20251122;
+
+fn gaussian(rows: usize, cols: usize, scale: f64, rng: &mut ChaCha8Rng) -> Mat<f64> {
+    Mat::from_fn(rows, cols, |_, _| {
+        let z: f64 = StandardNormal.sample(rng);
+        scale * z
+    })
+}
+
+/// Target eigenvalues `4 … 1`, evenly spaced and distinct.
+fn spread(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| 4.0 - 3.0 * i as f64 / (n.max(2) - 1) as f64)
+        .collect()
+}
+
+/// `(target, general init, spectral init Ū₀ = Φ diag(√s))` for size `n`.
+fn instance(n: usize) -> (Target, Init, Init, Vec<f64>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED + n as u64);
+    let phi = gaussian(n, n, 1.0, &mut rng).qr().compute_Q();
+    let l = spread(n);
+    let y = &Mat::from_fn(n, n, |i, j| phi[(i, j)] * l[j]) * phi.transpose();
+    let y = Mat::from_fn(n, n, |i, j| 0.5 * (y[(i, j)] + y[(j, i)]));
+    let target = Target::new(y.as_ref()).expect("valid target");
+    let shape = gaussian(n, n, 1.0 / (n as f64).sqrt(), &mut rng);
+    let general = Init::new(ALPHA, shape.as_ref()).expect("valid init");
+    let s: Vec<f64> = (0..n).map(|i| 0.5 + i as f64 / n as f64).collect();
+    let phi_t = target.phi().to_owned();
+    let spectral_shape = Mat::from_fn(n, n, |i, j| phi_t[(i, j)] * s[j].sqrt());
+    let spectral_init = Init::new(ALPHA, spectral_shape.as_ref()).expect("valid init");
+    (target, general, spectral_init, s)
+}
+
+/// Runs `f` on a rayon pool of one thread: "sequential over time points".
+fn sequential<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("thread pool")
+        .install(f)
+}
+
+fn quick() -> bool {
+    std::env::var("MFFLOW_BENCH_QUICK").is_ok_and(|v| v == "1")
+}
+
+fn sizes() -> Vec<usize> {
+    if quick() {
+        vec![8, 32, 128]
+    } else {
+        vec![8, 32, 128, 512, 1024]
+    }
+}
+
+/// Output times for the size sweeps: few, so that n = 1024 stays affordable; the time sweep
+/// is separate.
+const SWEEP_TIMES: usize = 3;
+
+fn bench_matmul(c: &mut Criterion) {
+    let mut group = c.benchmark_group("matmul");
+    for n in sizes() {
+        let mut rng = ChaCha8Rng::seed_from_u64(n as u64);
+        let a = gaussian(n, n, 1.0, &mut rng);
+        let b = gaussian(n, n, 1.0, &mut rng);
+        let mut dst = Mat::<f64>::zeros(n, n);
+        group.throughput(Throughput::Elements((2 * n * n * n) as u64));
+        for (name, par) in [("seq", Par::Seq), ("par", Par::rayon(0))] {
+            group.bench_with_input(BenchmarkId::new(name, n), &n, |bch, _| {
+                bch.iter(|| {
+                    matmul(
+                        dst.as_mut(),
+                        Accum::Replace,
+                        a.as_ref(),
+                        b.as_ref(),
+                        1.0,
+                        par,
+                    );
+                    black_box(&dst);
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+fn bench_closed_form(c: &mut Criterion) {
+    let mut group = c.benchmark_group("closed-form");
+    for n in sizes() {
+        let (target, general, _, s) = instance(n);
+        let times = linspace(0.0, T_END, SWEEP_TIMES);
+        let inverse = Trajectory::new(&target, &general, Form::Inverse).expect("inverse form");
+        let factor = Trajectory::new(&target, &general, Form::Factor).expect("factor form");
+        group.bench_with_input(BenchmarkId::new("inverse", n), &n, |b, _| {
+            b.iter(|| black_box(inverse.w(&times).expect("evaluates")))
+        });
+        group.bench_with_input(BenchmarkId::new("inverse-seq", n), &n, |b, _| {
+            b.iter(|| sequential(|| black_box(inverse.w(&times).expect("evaluates"))))
+        });
+        group.bench_with_input(BenchmarkId::new("inverse-eigenvalues", n), &n, |b, _| {
+            b.iter(|| black_box(inverse.eigenvalues(&times).expect("evaluates")))
+        });
+        group.bench_with_input(BenchmarkId::new("factor", n), &n, |b, _| {
+            b.iter(|| black_box(factor.w(&times).expect("evaluates")))
+        });
+        let l = target.eigenvalues().to_vec();
+        group.bench_with_input(BenchmarkId::new("spectral-scalar", n), &n, |b, _| {
+            b.iter(|| {
+                for &t in &times {
+                    black_box(spectral::eigenvalues_at(&l, &s, ALPHA, t));
+                }
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("printed-5", n), &n, |b, _| {
+            b.iter(|| black_box(printed_formula(&target, &general, &times).expect("evaluates")))
+        });
+    }
+    group.finish();
+}
+
+fn bench_references(c: &mut Criterion) {
+    let mut group = c.benchmark_group("references");
+    group.sample_size(10);
+    let ref_sizes: &[usize] = if quick() { &[8, 32] } else { &[8, 32, 64] };
+    for &n in ref_sizes {
+        let (target, general, _, _) = instance(n);
+        let times = linspace(0.0, T_END, SWEEP_TIMES);
+        let u0 = general.u0();
+        let options = OdeOptions {
+            rtol: 1e-12,
+            ..OdeOptions::default()
+        };
+        group.bench_with_input(BenchmarkId::new("ode-rtol1e-12", n), &n, |b, _| {
+            b.iter(|| black_box(integrate_factor(target.y(), u0.as_ref(), &times, options)))
+        });
+        if n <= 32 {
+            group.bench_with_input(BenchmarkId::new("gd-eta1e-3", n), &n, |b, _| {
+                b.iter(|| black_box(gd::gradient_descent(target.y(), u0.as_ref(), 1e-3, &times)))
+            });
+        }
+    }
+    group.finish();
+}
+
+fn bench_times(c: &mut Criterion) {
+    let mut group = c.benchmark_group("times");
+    let n = 64;
+    let (target, general, _, _) = instance(n);
+    let inverse = Trajectory::new(&target, &general, Form::Inverse).expect("inverse form");
+    for count in [1usize, 10, 100, 1000] {
+        let times = linspace(0.0, T_END, count.max(2));
+        let times = &times[..count];
+        group.bench_with_input(BenchmarkId::new("inverse-n64", count), &count, |b, _| {
+            b.iter(|| black_box(inverse.w(times).expect("evaluates")))
+        });
+    }
+    group.finish();
+}
+
+/// The two targets: n = 256 with 101 times (full W, original basis), and n = 64 with
+/// 201 times against the ODE route.
+fn bench_targets(c: &mut Criterion) {
+    let mut group = c.benchmark_group("targets");
+    group.sample_size(10);
+    // The machine's roof at this size, measured in the same run.
+    let mut rng = ChaCha8Rng::seed_from_u64(256);
+    let (a, b) = (
+        gaussian(256, 256, 1.0, &mut rng),
+        gaussian(256, 256, 1.0, &mut rng),
+    );
+    let mut dst = Mat::<f64>::zeros(256, 256);
+    group.bench_function("n256-matmul", |bch| {
+        bch.iter(|| {
+            matmul(
+                dst.as_mut(),
+                Accum::Replace,
+                a.as_ref(),
+                b.as_ref(),
+                1.0,
+                Par::rayon(0),
+            );
+            black_box(&dst);
+        })
+    });
+    group.bench_function("n256-matmul-seq", |bch| {
+        bch.iter(|| {
+            matmul(
+                dst.as_mut(),
+                Accum::Replace,
+                a.as_ref(),
+                b.as_ref(),
+                1.0,
+                Par::Seq,
+            );
+            black_box(&dst);
+        })
+    });
+    let (target, general, _, _) = instance(256);
+    let times = linspace(0.0, T_END, 101);
+    let inverse = Trajectory::new(&target, &general, Form::Inverse).expect("inverse form");
+    group.bench_function("n256-t101-inverse", |b| {
+        b.iter(|| black_box(inverse.w(&times).expect("evaluates")))
+    });
+    group.bench_function("n256-t101-inverse-seq", |b| {
+        b.iter(|| sequential(|| black_box(inverse.w(&times).expect("evaluates"))))
+    });
+    let (target, general, _, _) = instance(64);
+    let times = linspace(0.0, T_END, 201);
+    let inverse = Trajectory::new(&target, &general, Form::Inverse).expect("inverse form");
+    group.bench_function("n64-t201-inverse", |b| {
+        b.iter(|| black_box(inverse.w(&times).expect("evaluates")))
+    });
+    let u0 = general.u0();
+    let options = OdeOptions {
+        rtol: 1e-12,
+        ..OdeOptions::default()
+    };
+    group.bench_function("n64-t201-ode", |b| {
+        b.iter(|| black_box(integrate_factor(target.y(), u0.as_ref(), &times, options)))
+    });
+    group.finish();
+}
+
+/// Largest entry error over the times, relative to `‖Y‖`, against a reference.
+fn error(got: &[Mat<f64>], reference: &[Mat<f64>], scale: f64) -> f64 {
+    got.iter()
+        .zip(reference)
+        .map(|(g, r)| metrics::max_abs_diff(g.as_ref(), r.as_ref()) / scale)
+        .fold(0.0, f64::max)
+}
+
+/// Errors of every method against the known answer, on the spectral instance (n = 64, 201
+/// times) where `W(t) = Φ diag(w_i(t)) Φᵀ` is exact by (12)-(13).
+fn accuracy() -> serde_json::Value {
+    let n = 64;
+    let (target, _, spectral_init, s) = instance(n);
+    let times = linspace(0.0, T_END, 201);
+    let phi = target.phi().to_owned();
+    let l = target.eigenvalues().to_vec();
+    let reference: Vec<Mat<f64>> = times
+        .iter()
+        .map(|&t| {
+            let w = spectral::eigenvalues_at(&l, &s, ALPHA, t);
+            let scaled = Mat::from_fn(n, n, |i, j| phi[(i, j)] * w[j]);
+            &scaled * phi.transpose()
+        })
+        .collect();
+    let scale = target.norm();
+    let mut rows = Vec::new();
+    let mut push = |method: &str, err: Option<f64>, note: &str| {
+        rows.push(serde_json::json!({"method": method, "error": err, "note": note}));
+    };
+    for (name, form) in [("inverse", Form::Inverse), ("factor", Form::Factor)] {
+        let traj = Trajectory::new(&target, &spectral_init, form).expect("trajectory");
+        push(
+            name,
+            Some(error(&traj.w(&times).expect("w"), &reference, scale)),
+            "closed form",
+        );
+    }
+    let printed = printed_formula(&target, &spectral_init, &times).expect("printed");
+    let e = error(&printed, &reference, scale);
+    push(
+        "printed-5",
+        e.is_finite().then_some(e),
+        "formula (5) as printed; null = not finite",
+    );
+    let u0 = spectral_init.u0();
+    for rtol in [1e-8, 1e-10, 1e-12] {
+        let options = OdeOptions {
+            rtol,
+            ..OdeOptions::default()
+        };
+        let result = integrate_factor(target.y(), u0.as_ref(), &times, options);
+        let err = result.ok().map(|(us, _)| {
+            let ws: Vec<Mat<f64>> = us.iter().map(|u| u * u.transpose()).collect();
+            error(&ws, &reference, scale)
+        });
+        push(
+            &format!("ode-rtol{rtol:e}"),
+            err,
+            "DP5(4) on the factor ODE (2)",
+        );
+    }
+    for eta in [1e-2, 1e-3] {
+        let run = gd::gradient_descent(target.y(), u0.as_ref(), eta, &times);
+        let err = run.ok().map(|steps| {
+            let ws: Vec<Mat<f64>> = steps.iter().map(|(_, u)| u * u.transpose()).collect();
+            error(&ws, &reference, scale)
+        });
+        push(
+            &format!("gd-eta{eta:e}"),
+            err,
+            "gradient descent, first order in eta",
+        );
+    }
+    serde_json::json!({"n": n, "times": times.len(), "alpha": ALPHA, "t_end": T_END, "rows": rows})
+}
+
+/// Where criterion writes (`CRITERION_HOME`, which `cargo xtask bench` sets to an absolute
+/// path), else `target/criterion` of the workspace.
+fn criterion_dir() -> std::path::PathBuf {
+    std::env::var_os("CRITERION_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/criterion")
+        })
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    criterion = if quick() {
+        criterion
+            .warm_up_time(Duration::from_millis(300))
+            .measurement_time(Duration::from_millis(700))
+            .sample_size(10)
+    } else {
+        criterion
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2))
+            .sample_size(20)
+    };
+    let dir = criterion_dir();
+    std::fs::create_dir_all(&dir).expect("criterion directory");
+    let acc = accuracy();
+    std::fs::write(
+        dir.join("mfflow-accuracy.json"),
+        serde_json::to_string_pretty(&acc).expect("json"),
+    )
+    .expect("write accuracy");
+    bench_matmul(&mut criterion);
+    bench_closed_form(&mut criterion);
+    bench_references(&mut criterion);
+    bench_times(&mut criterion);
+    bench_targets(&mut criterion);
+    criterion.final_summary();
+}
