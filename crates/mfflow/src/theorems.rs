@@ -190,9 +190,20 @@ pub fn theorem4(
         )));
     }
     let m = top.max(1.0 / bottom);
+    let (c, big_c, alpha_bound) = theorem4_constants(l[0], eps, m);
+    finish(target, init, grid_points, c, big_c, Some(m), alpha_bound)
+}
+
+/// Theorem 4's constants for a shape with constant `M`: `(c_ε, C_ε, c_ε/M)`.
+fn theorem4_constants(l1: f64, eps: f64, m: f64) -> (f64, f64, f64) {
     let c = eps / (16.0 * m * m);
-    let big_c = 16.0 * l[0] * l[0] * m * m / eps;
-    finish(target, init, grid_points, c, big_c, Some(m), c / m)
+    let big_c = 16.0 * l1 * l1 * m * m / eps;
+    (c, big_c, c / m)
+}
+
+/// `ρ = max_{k<K} l_{k+1}/l_k`, the right-hand side of the separation condition (0 when K = 1).
+fn separation_ratio(l: &[f64], k_rank: usize) -> f64 {
+    (1..k_rank).map(|k| l[k] / l[k - 1]).fold(0.0f64, f64::max)
 }
 
 /// The largest `α` for which Theorem 4 applies to a PSD target with nonzero eigenvalues `l`
@@ -213,11 +224,10 @@ pub fn theorem4_largest_alpha(l: &[f64], eps: f64, m: f64) -> Option<f64> {
     if eps > l[k_rank - 1].min(1.0) {
         return None;
     }
-    let c = eps / (16.0 * m * m);
-    let big_c = 16.0 * l[0] * l[0] * m * m / eps;
-    let rho = (1..k_rank).map(|k| l[k] / l[k - 1]).fold(0.0f64, f64::max);
+    let (c, big_c, alpha_bound) = theorem4_constants(l[0], eps, m);
+    let rho = separation_ratio(l, k_rank);
     let alpha_sep = ((c.ln() - rho * big_c.ln()) / (1.0 - rho)).exp();
-    Some((c / m).min(alpha_sep))
+    Some(alpha_bound.min(alpha_sep))
 }
 
 /// Conditions, intervals and measured errors, once the constants are known.
@@ -233,9 +243,7 @@ fn finish(
     let l = target.eigenvalues();
     let k_rank = target.positive_rank();
     let alpha = init.alpha();
-    let ratio = (1..=k_rank)
-        .map(|k| if k < k_rank { l[k] / l[k - 1] } else { 0.0 })
-        .fold(0.0f64, f64::max);
+    let ratio = separation_ratio(l, k_rank);
     let separation = (c.ln() - alpha.ln()) / (big_c.ln() - alpha.ln());
     let alpha_ok = alpha <= alpha_bound;
     let separation_ok = separation > ratio;
