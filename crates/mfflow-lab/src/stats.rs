@@ -1,5 +1,5 @@
-//! Monte Carlo summaries: sample quantiles with distribution-free confidence intervals, and
-//! empirical proportions with Wilson intervals.
+//! Monte Carlo summaries: sample quantiles with distribution-free confidence intervals,
+//! empirical proportions with Wilson intervals, and least-squares slopes.
 //!
 //! Written here rather than taken from a statistics crate because only two small formulas are
 //! needed (order statistics of a binomial count, and the Wilson score interval), and the design
@@ -82,6 +82,18 @@ pub fn wilson(successes: usize, trials: usize, z: f64) -> (f64, f64, f64) {
     (p, (centre - half).max(0.0), (centre + half).min(1.0))
 }
 
+/// Least-squares slope of `y` against `x` (`None` with fewer than two points).
+pub fn least_squares_slope(pts: &[(f64, f64)]) -> Option<f64> {
+    if pts.len() < 2 {
+        return None;
+    }
+    let mx = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
+    let my = pts.iter().map(|p| p.1).sum::<f64>() / pts.len() as f64;
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    Some(sxy / sxx)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +128,14 @@ mod tests {
         for (got, want) in cdf.iter().zip([1.0, 5.0, 11.0, 15.0, 16.0]) {
             assert!((got - want / 16.0).abs() < 1e-15);
         }
+    }
+
+    #[test]
+    fn slope_of_an_exact_line_and_of_too_few_points() {
+        // y = 3 - 2x at x = 0, 1, 2, 4: exact in binary, so the fit is exactly -2.
+        let pts = [(0.0, 3.0), (1.0, 1.0), (2.0, -1.0), (4.0, -5.0)];
+        assert_eq!(least_squares_slope(&pts), Some(-2.0));
+        assert_eq!(least_squares_slope(&pts[..1]), None);
     }
 
     #[test]

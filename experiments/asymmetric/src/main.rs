@@ -27,6 +27,7 @@ use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::plot::{LinePlot, Marker, Series};
 use mfflow_lab::report::{figure_markdown, Report};
 use mfflow_lab::seeds::Seeds;
+use mfflow_lab::stats::least_squares_slope;
 use mfflow_lab::{cli, lab_err, progress, Result};
 use serde::{Deserialize, Serialize};
 use std::process::ExitCode;
@@ -427,18 +428,6 @@ fn singular_values(cfg: &Config, seeds: &Seeds, out: &Outputs, report: &mut Repo
         &rows,
     );
     Ok(())
-}
-
-/// The least-squares slope of `y` against `x`; `None` with fewer than two points.
-fn least_squares_slope(pts: &[(f64, f64)]) -> Option<f64> {
-    if pts.len() < 2 {
-        return None;
-    }
-    let mx = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
-    let my = pts.iter().map(|p| p.1).sum::<f64>() / pts.len() as f64;
-    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    Some(sxy / sxx)
 }
 
 /// Section 3: unbalanced starts against the balanced solution with the same initial product.

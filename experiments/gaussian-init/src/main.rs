@@ -26,7 +26,7 @@ use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::plot::{LinePlot, Marker, Series};
 use mfflow_lab::report::{figure_markdown, Report};
 use mfflow_lab::seeds::Seeds;
-use mfflow_lab::stats::{quantile, wilson, QuantileEstimate};
+use mfflow_lab::stats::{least_squares_slope, quantile, wilson, QuantileEstimate};
 use mfflow_lab::{cli, progress, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -307,6 +307,15 @@ impl Scaling {
         }
     }
 
+    /// The name in data files and figure file names.
+    fn tag(self) -> &'static str {
+        match self {
+            Scaling::Unit => "unit",
+            Scaling::PerColumn => "per_column",
+            Scaling::Best => "best",
+        }
+    }
+
     fn label(self) -> &'static str {
         match self {
             Scaling::Unit => "N(0,1)",
@@ -360,14 +369,15 @@ fn summarize(cfg: &Config, spectra: &Spectra) -> Vec<Vec<Summary>> {
                     });
                     let n_lambda_min =
                         (r == n).then(|| sorted(draws.iter().map(|e| n as f64 * e.min).collect()));
+                    let sorted_m =
+                        Scaling::ALL.map(|s| sorted(draws.iter().map(|e| s.m(*e, r)).collect()));
                     let m_quantiles = cfg
                         .deltas
                         .iter()
                         .map(|&delta| {
-                            Scaling::ALL.map(|s| {
-                                let ms = sorted(draws.iter().map(|e| s.m(*e, r)).collect());
-                                quantile(&ms, 1.0 - delta, cfg.confidence)
-                            })
+                            sorted_m
+                                .each_ref()
+                                .map(|ms| quantile(ms, 1.0 - delta, cfg.confidence))
                         })
                         .collect();
                     let lambda_min_rel_error = draws
@@ -439,11 +449,8 @@ fn report_spectra(
             s.min_over_edge.map_or("".into(), |m| num(m.1)),
             num(s.lambda_min_rel_error),
         ];
-        for (d, qs) in cfg.deltas.iter().zip(&s.m_quantiles) {
-            let _ = d;
-            for q in qs {
-                row.extend([num(q.value), num(q.lo), num(q.hi)]);
-            }
+        for q in s.m_quantiles.iter().flatten() {
+            row.extend([num(q.value), num(q.lo), num(q.hi)]);
         }
         rows.push(row);
     }
@@ -460,11 +467,7 @@ fn report_spectra(
     .to_vec();
     for d in &cfg.deltas {
         for s in Scaling::ALL {
-            let tag = match s {
-                Scaling::Unit => "unit",
-                Scaling::PerColumn => "per_column",
-                Scaling::Best => "best",
-            };
+            let tag = s.tag();
             header.extend([
                 format!("M_{d}_{tag}"),
                 format!("M_{d}_{tag}_lo"),
@@ -641,7 +644,7 @@ fn report_spectra(
                 });
             }
         }
-        let tag = ["unit", "per_column", "best"][si];
+        let tag = s.tag();
         figures.push(figure_markdown(
             out,
             &format!("m_quantiles_{tag}"),
@@ -769,16 +772,16 @@ fn report_required_alpha(
             // N(0, 1/r) shapes: W(0) = alpha Ū Ūᵀ with Ū = U/√r, so in the units of the
             // N(0,1) draw the initial size is alpha / r.
             let a_col = required(s.m_quantiles[di][1].value);
-            let a_best = required(s.m_quantiles[di][2].value);
             unit.push((s.n as f64, a_unit));
             per_column.push((s.n as f64, a_col / s.r as f64));
             let mut csv_row = vec![s.n.to_string(), s.r.to_string()];
-            for (d, qs) in cfg.deltas.iter().zip(&s.m_quantiles) {
-                let _ = d;
-                csv_row.extend(qs.iter().map(|qe| num(required(qe.value))));
-            }
+            csv_row.extend(
+                s.m_quantiles
+                    .iter()
+                    .flatten()
+                    .map(|qe| num(required(qe.value))),
+            );
             rows.push(csv_row);
-            let _ = a_best;
         }
         plot.series
             .push(Series::line(format!("N(0,1), r/n = {q}"), unit).coloured(j));
@@ -788,8 +791,8 @@ fn report_required_alpha(
     }
     let mut header = vec!["n".to_string(), "r".to_string()];
     for d in &cfg.deltas {
-        for tag in ["unit", "per_column", "best"] {
-            header.push(format!("alpha_{d}_{tag}"));
+        for s in Scaling::ALL {
+            header.push(format!("alpha_{d}_{}", s.tag()));
         }
     }
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
@@ -820,7 +823,7 @@ fn report_required_alpha(
                 short(*q, 2),
                 short(required(first[j].m_quantiles[di][0].value), 3),
                 short(required(lastrow[j].m_quantiles[di][0].value), 3),
-                short(slope(&pts), 3),
+                short(least_squares_slope(&pts).expect("at least two sizes"), 3),
                 short(
                     required(lastrow[j].m_quantiles[di][1].value) / lastrow[j].r as f64,
                     3,
@@ -846,18 +849,6 @@ fn report_required_alpha(
     report.set("rho", short(rho, 3));
     report.set("alpha_exponent", short(2.0 * (1.0 + rho) / (1.0 - rho), 3));
     Ok(())
-}
-
-/// Least-squares slope of `y` against `x`.
-fn slope(pts: &[(f64, f64)]) -> f64 {
-    let n = pts.len() as f64;
-    let (mx, my) = pts
-        .iter()
-        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
-    let (sxy, sxx) = pts.iter().fold((0.0, 0.0), |(a, b), (x, y)| {
-        (a + (x - mx) * (y - my), b + (x - mx) * (x - mx))
-    });
-    sxy / sxx
 }
 
 // ---------------------------------------------------------------------------------------------
