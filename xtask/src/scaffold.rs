@@ -135,27 +135,21 @@ fn run(args: &cli::Args) -> Result<()> {
 }
 "#;
 
-const SMOKE: &str = r#"//! Smoke test: the experiment runs end to end on a tiny configuration.
+const SMOKE: &str = r#"//! Smoke test: the experiment runs end to end on a tiny configuration, and a bad one is
+//! refused without touching the previous report.
+
+use mfflow_lab::smoke::{expect_rejected, expect_report, Scratch};
+
+const TINY: &str = "master_seed = 1\neigenvalues = [2.0, 1.0]\nrank = 2\nalpha = 1e-3\ntime_points = 20\n";
 
 #[test]
-fn runs_on_a_tiny_config() {
-    let dir = std::env::temp_dir().join(format!("__NAME__-smoke-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("config.toml");
-    std::fs::write(&config, "master_seed = 1\neigenvalues = [2.0, 1.0]\nrank = 2\nalpha = 1e-3\ntime_points = 20\n").unwrap();
-    let out = dir.join("report");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE___NAME__"))
-        .arg("--config")
-        .arg(&config)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
-    assert!(!readme.contains("{{"));
-    let _ = std::fs::remove_dir_all(&dir);
+fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
+    let scratch = Scratch::new("__NAME__");
+    let out = scratch.join("report");
+    let bin = env!("CARGO_BIN_EXE___NAME__");
+    let readme = expect_report(&scratch.run(bin, TINY, &out, None), &out, &["manifest.json"]);
+    let bad = TINY.replace("rank = 2", "rank = 0");
+    expect_rejected(&scratch.run(bin, &bad, &out, None), "rank", &out, &readme);
 }
 "#;
 

@@ -19,6 +19,7 @@
 //!   filled and every value used, so prose cannot silently go stale.
 //! - [`progress`]: indicatif bars, hidden when stderr is not a terminal.
 //! - [`instances`]: Gaussian matrices, random orthonormal frames, targets in a random basis.
+//! - [`smoke`]: what every experiment's smoke test runs and checks.
 //! - [`stats`]: quantiles with distribution-free confidence intervals, Wilson intervals.
 
 pub mod cli;
@@ -29,6 +30,7 @@ pub mod plot;
 pub mod progress;
 pub mod report;
 pub mod seeds;
+pub mod smoke;
 pub mod stats;
 
 use std::fmt;

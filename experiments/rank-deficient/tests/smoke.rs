@@ -1,6 +1,6 @@
 //! Smoke test: the binary runs end to end on a tiny configuration and fills its report.
 
-use std::process::Command;
+use mfflow_lab::smoke::{expect_rejected, expect_report, Scratch};
 
 const TINY: &str = r#"
 master_seed = 3
@@ -21,41 +21,25 @@ conjecture_tolerance = 0.1
 
 #[test]
 fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
-    let dir = std::env::temp_dir().join(format!("rank-deficient-smoke-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join("report");
-    let run = |text: &str| {
-        let config = dir.join("config.toml");
-        std::fs::write(&config, text).unwrap();
-        Command::new(env!("CARGO_BIN_EXE_rank-deficient"))
-            .arg("--config")
-            .arg(&config)
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .unwrap()
-    };
-    let o = run(TINY);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
-    assert!(!readme.contains("{{"));
-    for file in [
-        "curves_r2.svg",
-        "missing_figure.svg",
-        "windows.csv",
-        "ode-cross-check.csv",
-        "manifest.json",
-    ] {
-        assert!(out.join(file).exists(), "{file} missing");
-    }
-    let o = run(&TINY.replace("missing_direction = 2", "missing_direction = 4"));
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("missing_direction:"), "{stderr}");
-    assert_eq!(
-        std::fs::read_to_string(out.join("README.md")).unwrap(),
-        readme
+    let scratch = Scratch::new("rank-deficient");
+    let out = scratch.join("report");
+    let bin = env!("CARGO_BIN_EXE_rank-deficient");
+    let readme = expect_report(
+        &scratch.run(bin, TINY, &out, None),
+        &out,
+        &[
+            "curves_r2.svg",
+            "missing_figure.svg",
+            "windows.csv",
+            "ode-cross-check.csv",
+            "manifest.json",
+        ],
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    let bad = TINY.replace("missing_direction = 2", "missing_direction = 4");
+    expect_rejected(
+        &scratch.run(bin, &bad, &out, None),
+        "missing_direction",
+        &out,
+        &readme,
+    );
 }
