@@ -108,9 +108,6 @@ fn bench(root: &Path, quick: bool) -> Result<(), String> {
         .arg(&criterion)
         .arg("--out")
         .arg(root.join("reports").join("performance"));
-    if quick {
-        render.arg("--quick");
-    }
     run(&mut render)?;
     eprintln!("xtask: wrote reports/performance/README.md");
     Ok(())

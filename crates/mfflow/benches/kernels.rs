@@ -2,8 +2,9 @@
 //!
 //! Run through `cargo xtask bench [--quick]`, which also renders `reports/performance/`. Before
 //! timing anything this binary measures the *accuracy* of every method on an instance with a
-//! known answer (spectral initialization in a random basis, exact by (12)-(13)) and writes it to
-//! `<target>/criterion/mfflow-accuracy.json`, so the report can put speed and error side by side.
+//! known answer (spectral initialization in a random basis, exact by (12)-(13)) and writes it,
+//! with the plan of the run (sizes, time counts), to `<criterion dir>/mfflow-bench.json`, so the
+//! report can put speed and error side by side without repeating the plan.
 //!
 //! Instance for every timing: `Y = Φ diag(l) Φᵀ` with `l` evenly spread in `[1, 4]`, `Φ` random
 //! orthogonal, `Ū₀` Gaussian `N(0, 1/n)` (full rank), `α = 1e-6`, output times evenly spread in
@@ -72,6 +73,7 @@ fn quick() -> bool {
     std::env::var("MFFLOW_BENCH_QUICK").is_ok_and(|v| v == "1")
 }
 
+/// Sizes of the size sweeps.
 fn sizes() -> Vec<usize> {
     if quick() {
         vec![8, 32, 128]
@@ -80,32 +82,67 @@ fn sizes() -> Vec<usize> {
     }
 }
 
+/// Sizes at which the ODE integrator runs (gradient descent: those up to 32).
+fn reference_sizes() -> Vec<usize> {
+    if quick() {
+        vec![8, 32]
+    } else {
+        vec![8, 32, 64]
+    }
+}
+
 /// Output times for the size sweeps: few, so that n = 1024 stays affordable; the time sweep
 /// is separate.
 const SWEEP_TIMES: usize = 3;
+/// Output-time counts of the time sweep (n = 64).
+const TIME_COUNTS: [usize; 4] = [1, 10, 100, 1000];
+/// Largest n at which gradient descent is timed.
+const GD_MAX_N: usize = 32;
+
+/// What this run measured, for the report renderer (so the sizes live in one place).
+fn plan() -> serde_json::Value {
+    serde_json::json!({
+        "quick": quick(),
+        "sizes": sizes(),
+        "reference_sizes": reference_sizes(),
+        "gd_max_n": GD_MAX_N,
+        "sweep_times": SWEEP_TIMES,
+        "time_counts": TIME_COUNTS,
+    })
+}
+
+/// Benchmarks one `n × n` product `dst = a b` with the given parallelism.
+fn bench_product<M: criterion::measurement::Measurement>(
+    group: &mut criterion::BenchmarkGroup<'_, M>,
+    id: BenchmarkId,
+    n: usize,
+    par: Par,
+) {
+    let mut rng = ChaCha8Rng::seed_from_u64(n as u64);
+    let a = gaussian(n, n, 1.0, &mut rng);
+    let b = gaussian(n, n, 1.0, &mut rng);
+    let mut dst = Mat::<f64>::zeros(n, n);
+    group.bench_function(id, |bch| {
+        bch.iter(|| {
+            matmul(
+                dst.as_mut(),
+                Accum::Replace,
+                a.as_ref(),
+                b.as_ref(),
+                1.0,
+                par,
+            );
+            black_box(&dst);
+        })
+    });
+}
 
 fn bench_matmul(c: &mut Criterion) {
     let mut group = c.benchmark_group("matmul");
     for n in sizes() {
-        let mut rng = ChaCha8Rng::seed_from_u64(n as u64);
-        let a = gaussian(n, n, 1.0, &mut rng);
-        let b = gaussian(n, n, 1.0, &mut rng);
-        let mut dst = Mat::<f64>::zeros(n, n);
         group.throughput(Throughput::Elements((2 * n * n * n) as u64));
         for (name, par) in [("seq", Par::Seq), ("par", Par::rayon(0))] {
-            group.bench_with_input(BenchmarkId::new(name, n), &n, |bch, _| {
-                bch.iter(|| {
-                    matmul(
-                        dst.as_mut(),
-                        Accum::Replace,
-                        a.as_ref(),
-                        b.as_ref(),
-                        1.0,
-                        par,
-                    );
-                    black_box(&dst);
-                })
-            });
+            bench_product(&mut group, BenchmarkId::new(name, n), n, par);
         }
     }
     group.finish();
@@ -148,8 +185,7 @@ fn bench_closed_form(c: &mut Criterion) {
 fn bench_references(c: &mut Criterion) {
     let mut group = c.benchmark_group("references");
     group.sample_size(10);
-    let ref_sizes: &[usize] = if quick() { &[8, 32] } else { &[8, 32, 64] };
-    for &n in ref_sizes {
+    for n in reference_sizes() {
         let (target, general, _, _) = instance(n);
         let times = linspace(0.0, T_END, SWEEP_TIMES);
         let u0 = general.u0();
@@ -160,7 +196,7 @@ fn bench_references(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("ode-rtol1e-12", n), &n, |b, _| {
             b.iter(|| black_box(integrate_factor(target.y(), u0.as_ref(), &times, options)))
         });
-        if n <= 32 {
+        if n <= GD_MAX_N {
             group.bench_with_input(BenchmarkId::new("gd-eta1e-3", n), &n, |b, _| {
                 b.iter(|| black_box(gd::gradient_descent(target.y(), u0.as_ref(), 1e-3, &times)))
             });
@@ -174,7 +210,7 @@ fn bench_times(c: &mut Criterion) {
     let n = 64;
     let (target, general, _, _) = instance(n);
     let inverse = Trajectory::new(&target, &general, Form::Inverse).expect("inverse form");
-    for count in [1usize, 10, 100, 1000] {
+    for count in TIME_COUNTS {
         let times = linspace(0.0, T_END, count.max(2));
         let times = &times[..count];
         group.bench_with_input(BenchmarkId::new("inverse-n64", count), &count, |b, _| {
@@ -190,38 +226,12 @@ fn bench_targets(c: &mut Criterion) {
     let mut group = c.benchmark_group("targets");
     group.sample_size(10);
     // The machine's roof at this size, measured in the same run.
-    let mut rng = ChaCha8Rng::seed_from_u64(256);
-    let (a, b) = (
-        gaussian(256, 256, 1.0, &mut rng),
-        gaussian(256, 256, 1.0, &mut rng),
-    );
-    let mut dst = Mat::<f64>::zeros(256, 256);
-    group.bench_function("n256-matmul", |bch| {
-        bch.iter(|| {
-            matmul(
-                dst.as_mut(),
-                Accum::Replace,
-                a.as_ref(),
-                b.as_ref(),
-                1.0,
-                Par::rayon(0),
-            );
-            black_box(&dst);
-        })
-    });
-    group.bench_function("n256-matmul-seq", |bch| {
-        bch.iter(|| {
-            matmul(
-                dst.as_mut(),
-                Accum::Replace,
-                a.as_ref(),
-                b.as_ref(),
-                1.0,
-                Par::Seq,
-            );
-            black_box(&dst);
-        })
-    });
+    for (name, par) in [
+        ("n256-matmul", Par::rayon(0)),
+        ("n256-matmul-seq", Par::Seq),
+    ] {
+        bench_product(&mut group, BenchmarkId::from_parameter(name), 256, par);
+    }
     let (target, general, _, _) = instance(256);
     let times = linspace(0.0, T_END, 101);
     let inverse = Trajectory::new(&target, &general, Form::Inverse).expect("inverse form");
@@ -350,11 +360,12 @@ fn main() {
     let dir = criterion_dir();
     std::fs::create_dir_all(&dir).expect("criterion directory");
     let acc = accuracy();
+    let record = serde_json::json!({"plan": plan(), "accuracy": acc});
     std::fs::write(
-        dir.join("mfflow-accuracy.json"),
-        serde_json::to_string_pretty(&acc).expect("json"),
+        dir.join("mfflow-bench.json"),
+        serde_json::to_string_pretty(&record).expect("json"),
     )
-    .expect("write accuracy");
+    .expect("write the run record");
     bench_matmul(&mut criterion);
     bench_closed_form(&mut criterion);
     bench_references(&mut criterion);

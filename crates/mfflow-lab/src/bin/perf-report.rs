@@ -1,13 +1,15 @@
 //! `perf-report`: renders `reports/performance/README.md` from the criterion results of
 //! `cargo bench -p mfflow --bench kernels` (run by `cargo xtask bench`).
 //!
-//! Usage: `perf-report --criterion DIR --out DIR [--quick]`. Reads each benchmark's
-//! `new/estimates.json` (mean and its confidence interval) and `mfflow-accuracy.json` written by
-//! the bench binary, and derives everything in the report from them: no number is typed in.
+//! Usage: `perf-report --criterion DIR --out DIR`. Reads each benchmark's `new/estimates.json`
+//! (mean and its confidence interval) and `mfflow-bench.json` written by the bench binary (the
+//! plan of the run — sizes, time counts — and the measured accuracy), and derives everything in
+//! the report from them: no number is typed in.
 
 use mfflow_lab::output::{short, Outputs};
 use mfflow_lab::plot::{LinePlot, Series};
 use mfflow_lab::report::Report;
+use mfflow_lab::stats::least_squares_slope;
 use mfflow_lab::{lab_err, Result};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -24,26 +26,22 @@ const TARGET_ACCURACY: f64 = 1e-12;
 struct Args {
     criterion: PathBuf,
     out: PathBuf,
-    quick: bool,
 }
 
 fn parse_args() -> Result<Args> {
     let mut criterion = None;
     let mut out = None;
-    let mut quick = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--criterion" => criterion = args.next().map(PathBuf::from),
             "--out" => out = args.next().map(PathBuf::from),
-            "--quick" => quick = true,
             other => return Err(lab_err!("unknown argument `{other}`")),
         }
     }
     Ok(Args {
         criterion: criterion.ok_or_else(|| lab_err!("--criterion DIR is required"))?,
         out: out.ok_or_else(|| lab_err!("--out DIR is required"))?,
-        quick,
     })
 }
 
@@ -100,17 +98,40 @@ impl Results {
     }
 }
 
-/// Least-squares slope of log(time) against log(n) over the given points.
+/// Least-squares slope of log(time) against log(size) over the given points.
 fn loglog_slope(pts: &[(f64, Estimate)]) -> f64 {
     let xy: Vec<(f64, f64)> = pts.iter().map(|(n, e)| (n.ln(), e.mean.ln())).collect();
-    let m = xy.len() as f64;
-    let (mx, my) = xy
-        .iter()
-        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / m, b + y / m));
-    let (sxy, sxx) = xy.iter().fold((0.0, 0.0), |(a, b), (x, y)| {
-        (a + (x - mx) * (y - my), b + (x - mx) * (x - mx))
-    });
-    sxy / sxx
+    least_squares_slope(&xy).unwrap_or(f64::NAN)
+}
+
+/// What the bench run measured (written by the bench binary, so the sizes live in one place).
+struct Plan {
+    quick: bool,
+    sizes: Vec<usize>,
+    reference_sizes: Vec<usize>,
+    gd_max_n: usize,
+    sweep_times: usize,
+    time_counts: Vec<usize>,
+}
+
+impl Plan {
+    fn read(v: &Value) -> Option<Self> {
+        let list = |key: &str| -> Option<Vec<usize>> {
+            v[key]
+                .as_array()?
+                .iter()
+                .map(|x| x.as_u64().map(|x| x as usize))
+                .collect()
+        };
+        Some(Self {
+            quick: v["quick"].as_bool()?,
+            sizes: list("sizes")?,
+            reference_sizes: list("reference_sizes")?,
+            gd_max_n: v["gd_max_n"].as_u64()? as usize,
+            sweep_times: v["sweep_times"].as_u64()? as usize,
+            time_counts: list("time_counts")?,
+        })
+    }
 }
 
 fn secs(x: f64) -> String {
@@ -159,17 +180,22 @@ fn run(args: &Args) -> Result<()> {
     let res = Results {
         dir: args.criterion.clone(),
     };
-    let sizes: Vec<usize> = if args.quick {
-        vec![8, 32, 128]
-    } else {
-        vec![8, 32, 128, 512, 1024]
-    };
+    let record_path = args.criterion.join("mfflow-bench.json");
+    let record: Value = std::fs::read_to_string(&record_path)
+        .map_err(|e| lab_err!("{}: {e}", record_path.display()))
+        .and_then(|t| {
+            serde_json::from_str(&t).map_err(|e| lab_err!("{}: {e}", record_path.display()))
+        })?;
+    let plan = Plan::read(&record["plan"])
+        .ok_or_else(|| lab_err!("{}: no valid `plan`", record_path.display()))?;
+    let acc = &record["accuracy"];
+    let sizes = &plan.sizes;
     let out = Outputs::create(&args.out)?;
     let mut report = Report::new(TEMPLATE);
     report.set("machine", machine());
     report.set(
         "mode",
-        if args.quick {
+        if plan.quick {
             "quick (`cargo xtask bench --quick`: n up to 128, short measurements)"
         } else {
             "full (`cargo xtask bench`)"
@@ -186,13 +212,9 @@ fn run(args: &Args) -> Result<()> {
     let t64 = res.get("targets/n64-t201-inverse")?;
     let ode64 = res.get("targets/n64-t201-ode")?;
     let speedup = ode64.mean / t64.mean;
-    let acc_text = std::fs::read_to_string(args.criterion.join("mfflow-accuracy.json"))
-        .map_err(|e| lab_err!("mfflow-accuracy.json: {e}"))?;
-    let acc: Value =
-        serde_json::from_str(&acc_text).map_err(|e| lab_err!("mfflow-accuracy.json: {e}"))?;
     let rows = acc["rows"]
         .as_array()
-        .ok_or_else(|| lab_err!("mfflow-accuracy.json: no rows"))?;
+        .ok_or_else(|| lab_err!("{}: no accuracy rows", record_path.display()))?;
     let err_of = |m: &str| {
         rows.iter()
             .find(|r| r["method"] == m)
@@ -302,7 +324,10 @@ fn run(args: &Args) -> Result<()> {
         ("matmul", "seq", "faer matmul, 1 thread (one product)"),
     ];
     let mut plot = LinePlot::new(
-        "Time against n (3 output times; matmul: one product)",
+        format!(
+            "Time against n ({} output times; matmul: one product)",
+            plan.sweep_times
+        ),
         "n (log scale)",
         "time in seconds (log scale)",
     );
@@ -312,7 +337,7 @@ fn run(args: &Args) -> Result<()> {
     let tail = sizes.len().saturating_sub(3);
     let mut sweeps = Vec::new();
     for (i, (group, name, label)) in methods.iter().enumerate() {
-        let pts = res.sweep(group, name, &sizes)?;
+        let pts = res.sweep(group, name, sizes)?;
         let slope = loglog_slope(&pts[tail..]);
         plot.series.push(
             Series::line(
@@ -330,7 +355,7 @@ fn run(args: &Args) -> Result<()> {
         &out,
         "time_vs_n",
         &plot,
-        "Mean time per call against n, log-log; the slope in the legend is fitted over the three largest n. Closed-form kernels evaluate 3 output times per call.",
+        &format!("Mean time per call against n, log-log; the slope in the legend is fitted over the three largest n. Closed-form kernels evaluate {} output times per call.", plan.sweep_times),
     )?;
     report.set("time_figure", fig);
     let mut header = vec!["method".to_string(), "slope".to_string()];
@@ -344,11 +369,12 @@ fn run(args: &Args) -> Result<()> {
         .enumerate()
         .map(|(k, &n)| {
             let nf = n as f64;
-            let inv = INVERSE_FLOPS * nf.powi(3) * 3.0 / sweeps[0][k].1.mean;
+            let flops = INVERSE_FLOPS * nf.powi(3) * plan.sweep_times as f64;
+            let inv = flops / sweeps[0][k].1.mean;
             // The roof: the faster of faer's parallel and sequential products (at small n
             // the parallel one is slower: thread dispatch costs more than the product).
             let mm = 2.0 * nf.powi(3) / sweeps[6][k].1.mean.min(sweeps[7][k].1.mean);
-            let seq = INVERSE_FLOPS * nf.powi(3) * 3.0 / sweeps[1][k].1.mean;
+            let seq = flops / sweeps[1][k].1.mean;
             vec![
                 n.to_string(),
                 short(inv * 1e-9, 3),
@@ -377,8 +403,8 @@ fn run(args: &Args) -> Result<()> {
     );
 
     // --- Time sweep.
-    let counts = [1usize, 10, 100, 1000];
-    let pts = res.sweep("times", "inverse-n64", &counts)?;
+    let counts = &plan.time_counts;
+    let pts = res.sweep("times", "inverse-n64", counts)?;
     let slope = loglog_slope(&pts[1..]);
     let mut plot = LinePlot::new(
         "Time against the number of output times, n = 64",
@@ -395,7 +421,11 @@ fn run(args: &Args) -> Result<()> {
         &out,
         "times_figure",
         &plot,
-        "Mean time per call against the number of output times (n = 64, 2 threads); slope fitted over 10..1000 times.",
+        &format!(
+            "Mean time per call against the number of output times (n = 64, 2 threads); slope fitted over {}..{} times (a single time pays the fixed costs alone).",
+            counts[1.min(counts.len() - 1)],
+            counts[counts.len() - 1]
+        ),
     )?;
     report.set("times_slope", short(slope, 3));
     report.set(
@@ -404,21 +434,12 @@ fn run(args: &Args) -> Result<()> {
     );
 
     // --- References.
-    let ref_sizes: Vec<usize> = if args.quick {
-        vec![8, 32]
-    } else {
-        vec![8, 32, 64]
-    };
     let mut ref_rows = Vec::new();
-    for &n in &ref_sizes {
+    for &n in &plan.reference_sizes {
         let ode = res.get(&format!("references/ode-rtol1e-12/{n}"))?;
-        let closed = if n == 64 {
-            None
-        } else {
-            let k = sizes.iter().position(|&s| s == n);
-            k.map(|k| sweeps[0][k].1)
-        };
-        let gdt = if n <= 32 {
+        // The closed form's time at this n, when the size sweep has it.
+        let closed = sizes.iter().position(|&s| s == n).map(|k| sweeps[0][k].1);
+        let gdt = if n <= plan.gd_max_n {
             Some(res.get(&format!("references/gd-eta1e-3/{n}"))?)
         } else {
             None
@@ -439,7 +460,7 @@ fn run(args: &Args) -> Result<()> {
         "reference_table",
         &[
             "n",
-            "closed form (3 times)",
+            &format!("closed form ({} times)", plan.sweep_times),
             "ODE, rtol 1e-12",
             "ODE / closed",
             "GD, eta 1e-3",
@@ -472,7 +493,7 @@ fn run(args: &Args) -> Result<()> {
     out.write("README.md", report.render()?.as_bytes())?;
     out.commit(json!({
         "report": "performance",
-        "mode": if args.quick { "quick" } else { "full" },
+        "mode": if plan.quick { "quick" } else { "full" },
         "machine": machine(),
     }))
 }
