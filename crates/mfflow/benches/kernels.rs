@@ -241,11 +241,32 @@ fn bench_targets(c: &mut Criterion) {
     group.bench_function("n256-t101-inverse-seq", |b| {
         b.iter(|| sequential(|| black_box(inverse.w(&times).expect("evaluates"))))
     });
+    // The same arithmetic written into caller-owned matrices (`w_into`): no fresh pages.
+    let mut out = vec![Mat::<f64>::zeros(256, 256); times.len()];
+    group.bench_function("n256-t101-inverse-into", |b| {
+        b.iter(|| {
+            inverse.w_into(&times, &mut out).expect("evaluates");
+            black_box(&out);
+        })
+    });
+    group.bench_function("n256-t101-inverse-into-seq", |b| {
+        b.iter(|| {
+            sequential(|| inverse.w_into(&times, &mut out).expect("evaluates"));
+            black_box(&out);
+        })
+    });
     let (target, general, _, _) = instance(64);
     let times = linspace(0.0, T_END, 201);
     let inverse = Trajectory::new(&target, &general, Form::Inverse).expect("inverse form");
     group.bench_function("n64-t201-inverse", |b| {
         b.iter(|| black_box(inverse.w(&times).expect("evaluates")))
+    });
+    let mut out = vec![Mat::<f64>::zeros(64, 64); times.len()];
+    group.bench_function("n64-t201-inverse-into", |b| {
+        b.iter(|| {
+            inverse.w_into(&times, &mut out).expect("evaluates");
+            black_box(&out);
+        })
     });
     let u0 = general.u0();
     let options = OdeOptions {
@@ -254,6 +275,79 @@ fn bench_targets(c: &mut Criterion) {
     };
     group.bench_function("n64-t201-ode", |b| {
         b.iter(|| black_box(integrate_factor(target.y(), u0.as_ref(), &times, options)))
+    });
+    group.finish();
+}
+
+/// Where one time point of the inverse form at n = 256 spends its time: the same faer calls
+/// that `Trajectory::w` makes per time point (`crate::dense`, which is private), each timed
+/// alone on one thread, and the cost of a fresh output (allocate and first-touch 101 zeroed
+/// 256 x 256 matrices, then free them, as every call of `w` does). The report sets their sum
+/// against the measured kernel: a profile from the same run, not a guess.
+fn bench_phases(c: &mut Criterion) {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::cholesky::llt::factor::{cholesky_in_place, cholesky_in_place_scratch};
+    use faer::linalg::matmul::triangular::{matmul as triangular_matmul, BlockStructure};
+    use faer::linalg::triangular_solve::solve_lower_triangular_in_place;
+    let n = 256;
+    let mut group = c.benchmark_group("phases");
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    let a = gaussian(n, n, 1.0 / (n as f64).sqrt(), &mut rng);
+    let spd = &a * a.transpose() + Mat::<f64>::identity(n, n);
+    let mut chol = spd.clone();
+    let mut buf = MemBuffer::new(cholesky_in_place_scratch::<f64>(
+        n,
+        Par::Seq,
+        Default::default(),
+    ));
+    group.bench_function("cholesky", |b| {
+        b.iter(|| {
+            chol.copy_from(&spd);
+            cholesky_in_place(
+                chol.as_mut(),
+                Default::default(),
+                Par::Seq,
+                MemStack::new(&mut buf),
+                Default::default(),
+            )
+            .expect("positive definite");
+            black_box(&chol);
+        })
+    });
+    let rhs0 = gaussian(n, n, 1.0, &mut rng);
+    let mut rhs = rhs0.clone();
+    group.bench_function("triangular-solve", |b| {
+        b.iter(|| {
+            rhs.copy_from(&rhs0);
+            solve_lower_triangular_in_place(chol.as_ref(), rhs.as_mut(), Par::Seq);
+            black_box(&rhs);
+        })
+    });
+    let mut w = Mat::<f64>::zeros(n, n);
+    group.bench_function("half-gram", |b| {
+        b.iter(|| {
+            triangular_matmul(
+                w.as_mut(),
+                BlockStructure::TriangularLower,
+                Accum::Replace,
+                rhs.transpose(),
+                BlockStructure::Rectangular,
+                rhs.as_ref(),
+                BlockStructure::Rectangular,
+                1.0,
+                Par::Seq,
+            );
+            black_box(&w);
+        })
+    });
+    group.bench_function("fresh-output-x101", |b| {
+        b.iter(|| {
+            black_box(
+                (0..101)
+                    .map(|_| Mat::<f64>::zeros(n, n))
+                    .collect::<Vec<_>>(),
+            )
+        })
     });
     group.finish();
 }
@@ -334,6 +428,58 @@ fn accuracy() -> serde_json::Value {
     serde_json::json!({"n": n, "times": times.len(), "alpha": ALPHA, "t_end": T_END, "rows": rows})
 }
 
+/// A field of `/proc/self/status` in bytes (`VmRSS`, `VmHWM`); `None` off Linux.
+fn proc_status_bytes(key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Growth of the peak resident memory while `f` runs, in bytes: the peak (`VmHWM`) is reset
+/// through `/proc/self/clear_refs` first. `None` where the kernel does not offer that.
+fn peak_growth<T>(f: impl FnOnce() -> T) -> (T, Option<u64>) {
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let before = proc_status_bytes("VmRSS");
+    let value = f();
+    let after = proc_status_bytes("VmHWM");
+    let growth = match (reset, before, after) {
+        (true, Some(b), Some(a)) => Some(a.saturating_sub(b)),
+        _ => None,
+    };
+    (value, growth)
+}
+
+/// "Memory bounded by the output", measured: the growth of the peak resident memory of one
+/// n = 256 evaluation with 101 times against the size of its output, for `w` (which allocates
+/// the output) and for `w_into` into matrices allocated beforehand (101 and 1001 times: the
+/// scratch must not grow with the number of times). Runs first, before anything else has
+/// touched the heap; the thread pool is started by a warm-up evaluation.
+fn memory() -> serde_json::Value {
+    let n = 256;
+    let (target, general, _, _) = instance(n);
+    let inverse = Trajectory::new(&target, &general, Form::Inverse).expect("inverse form");
+    black_box(inverse.w(&[1.0, 2.0]).expect("warm-up"));
+    let matrix_bytes = (n * n * std::mem::size_of::<f64>()) as u64;
+    let times = linspace(0.0, T_END, 101);
+    let (out, w_growth) = peak_growth(|| inverse.w(&times).expect("evaluates"));
+    drop(out);
+    let mut rows = vec![serde_json::json!({
+        "call": "w", "times": 101, "output_bytes": 101 * matrix_bytes, "peak_growth_bytes": w_growth,
+        "note": "allocates the output",
+    })];
+    for count in [101usize, 1001] {
+        let times = linspace(0.0, T_END, count);
+        let mut out: Vec<Mat<f64>> = (0..count).map(|_| Mat::zeros(n, n)).collect();
+        let ((), growth) = peak_growth(|| inverse.w_into(&times, &mut out).expect("evaluates"));
+        rows.push(serde_json::json!({
+            "call": "w_into", "times": count, "output_bytes": count as u64 * matrix_bytes,
+            "peak_growth_bytes": growth, "note": "output allocated beforehand",
+        }));
+    }
+    serde_json::json!({"n": n, "threads": rayon::current_num_threads(), "rows": rows})
+}
+
 /// Where criterion writes (`CRITERION_HOME`, which `cargo xtask bench` sets to an absolute
 /// path), else `target/criterion` of the workspace.
 fn criterion_dir() -> std::path::PathBuf {
@@ -359,8 +505,9 @@ fn main() {
     };
     let dir = criterion_dir();
     std::fs::create_dir_all(&dir).expect("criterion directory");
+    let mem = memory();
     let acc = accuracy();
-    let record = serde_json::json!({"plan": plan(), "accuracy": acc});
+    let record = serde_json::json!({"plan": plan(), "accuracy": acc, "memory": mem});
     std::fs::write(
         dir.join("mfflow-bench.json"),
         serde_json::to_string_pretty(&record).expect("json"),
@@ -371,5 +518,6 @@ fn main() {
     bench_references(&mut criterion);
     bench_times(&mut criterion);
     bench_targets(&mut criterion);
+    bench_phases(&mut criterion);
     criterion.final_summary();
 }

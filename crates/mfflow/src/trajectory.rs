@@ -39,7 +39,8 @@
 use crate::dense;
 use crate::error::Error;
 use crate::init::{reduced_svd, row_preserving_factor, Init};
-use crate::target::{sorted_eigenvalues, Target};
+use crate::target::Target;
+use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 
@@ -94,8 +95,9 @@ pub struct Snapshot {
 
 #[derive(Debug, Clone)]
 enum Engine {
-    /// `P = W̃̄₀⁻¹`, the inverse of the α-free initial shape in the eigenbasis.
-    Inverse { p: Mat<f64> },
+    /// `P = W̃̄₀⁻¹`, the inverse of the α-free initial shape in the eigenbasis, and `Φᵀ`
+    /// (stored column-major, so each time point starts its triangular solve from a plain copy).
+    Inverse { p: Mat<f64>, phi_t: Mat<f64> },
     /// `G₀ = √α Φᵀ Ū₀` reduced to full column rank, and the checkpoint spacing.
     Factor { g0: Mat<f64>, step: f64 },
 }
@@ -149,6 +151,7 @@ impl Trajectory {
             let scaled = Mat::from_fn(n, n, |i, j| u[(i, j)] / sigma[j]);
             Engine::Inverse {
                 p: dense::scaled_gram(scaled.as_ref(), 1.0),
+                phi_t: target.phi().transpose().to_owned(),
             }
         } else {
             // The factor comes from a row-preserving QR, not from the SVD: the SVD mixes rows,
@@ -203,9 +206,12 @@ impl Trajectory {
     pub fn evaluate(&self, times: &[f64], want: Want) -> Result<Vec<Snapshot>, Error> {
         crate::error::check_times(times)?;
         match &self.engine {
-            Engine::Inverse { p } => times
+            Engine::Inverse { p, phi_t } => times
                 .par_iter()
-                .map(|&t| self.inverse_snapshot(p.as_ref(), t, want))
+                .map_init(
+                    || InverseWorkspace::new(self.target.n()),
+                    |ws, &t| self.inverse_snapshot(p.as_ref(), phi_t.as_ref(), ws, t, want),
+                )
                 .collect(),
             Engine::Factor { g0, step } => {
                 let factors = self.factor_path(g0, *step, times)?;
@@ -229,6 +235,58 @@ impl Trajectory {
             .into_iter()
             .map(|s| s.w.expect("asked for"))
             .collect())
+    }
+
+    /// `W(t)` in the original basis for each time, written into `out[k]` for `times[k]`.
+    ///
+    /// Each `out[k]` that is not already `n × n` is replaced by one; when they all are, nothing
+    /// is allocated, so a caller evaluating batch after batch (a sweep over times, a
+    /// benchmark) reuses the same memory instead of paying for fresh pages every time — at
+    /// n = 256, first-touching a fresh 512 KiB output costs about a quarter of the arithmetic
+    /// of one time point. Errors if `out` and `times` differ in length.
+    pub fn w_into(&self, times: &[f64], out: &mut [Mat<f64>]) -> Result<(), Error> {
+        crate::error::check_times(times)?;
+        if out.len() != times.len() {
+            return Err(Error::DimensionMismatch {
+                what: "the output matrices (one per time)",
+                expected: times.len(),
+                found: out.len(),
+            });
+        }
+        let n = self.target.n();
+        for w in out.iter_mut() {
+            if w.nrows() != n || w.ncols() != n {
+                *w = Mat::zeros(n, n);
+            }
+        }
+        match &self.engine {
+            Engine::Inverse { p, phi_t } => {
+                times.par_iter().zip(out.par_iter_mut()).try_for_each_init(
+                    || InverseWorkspace::new(n),
+                    |ws, (&t, w)| {
+                        self.inverse_inner(p.as_ref(), t, &mut ws.factor);
+                        dense::cholesky_lower_in_place(
+                            ws.factor.as_mut(),
+                            MemStack::new(&mut ws.stack),
+                            "E P E + alpha D",
+                        )?;
+                        self.inverse_w_from_cholesky(
+                            ws.factor.as_ref(),
+                            phi_t.as_ref(),
+                            &mut ws.rhs,
+                            w.as_mut(),
+                        );
+                        Ok(())
+                    },
+                )
+            }
+            Engine::Factor { .. } => {
+                for (w, fresh) in out.iter_mut().zip(self.w(times)?) {
+                    *w = fresh;
+                }
+                Ok(())
+            }
+        }
     }
 
     /// `W̃(t) = Φᵀ W(t) Φ` for each time.
@@ -271,62 +329,104 @@ impl Trajectory {
     }
 
     /// Inverse form at one time: `inner = E P E + α D = L Lᵀ`, `W̃ = α L⁻ᵀ L⁻¹`.
-    fn inverse_snapshot(&self, p: MatRef<'_, f64>, t: f64, want: Want) -> Result<Snapshot, Error> {
-        let l = self.target.eigenvalues();
-        let n = l.len();
+    ///
+    /// `W` in the original basis is `α Z Zᵀ` with `Zᵀ = L⁻¹ Φᵀ`: a Cholesky (`n³/3` flops), one
+    /// triangular solve with `n` right-hand sides (`n³`) and a half Gram (`n³`). All scratch
+    /// lives in `ws`, reused from one time point to the next by the same worker; the only
+    /// allocation is the output.
+    fn inverse_snapshot(
+        &self,
+        p: MatRef<'_, f64>,
+        phi_t: MatRef<'_, f64>,
+        ws: &mut InverseWorkspace,
+        t: f64,
+        want: Want,
+    ) -> Result<Snapshot, Error> {
+        let n = self.target.n();
         let alpha = self.alpha;
-        let e: Vec<f64> = l.iter().map(|&li| (-li * t).exp()).collect();
-        let inner = Mat::from_fn(n, n, |i, j| {
-            let v = e[i] * p[(i, j)] * e[j];
-            if i == j {
-                v + alpha * d_coefficient(l[i], t)
-            } else {
-                v
-            }
-        });
-        let chol = dense::cholesky_lower(inner.as_ref(), "E P E + alpha D")?;
+        self.inverse_inner(p, t, &mut ws.factor);
         let mut snap = Snapshot::empty(t);
+        let stack = MemStack::new(&mut ws.stack);
+        // Two routes to the eigenvalues with complementary accuracy. eig(W̃) directly errs by
+        // about ε‖W‖ (good for the large eigenvalues); eig(W) = α / eig(inner) errs by about
+        // ε w²/w_min, since the inner matrix's eigenvalues err by ε‖inner‖ = ε α/w_min (good for
+        // the small ones). Each eigenvalue is taken from the route with the smaller estimate:
+        // directly when w ≥ √(‖W‖ w_min).
+        let inner_eigs = if want.eigenvalues {
+            Some(dense::symmetric_eigenvalues_in(ws.factor.as_ref(), stack)?)
+        } else {
+            None
+        };
+        dense::cholesky_lower_in_place(ws.factor.as_mut(), stack, "E P E + alpha D")?;
+        let chol = ws.factor.as_ref();
         if want.w {
-            // Zᵀ = L⁻¹ Φᵀ, W = α Z Zᵀ: one triangular solve and one half Gram, about 2 n³ flops.
-            let mut zt = self.target.phi().transpose().to_owned();
-            dense::solve_lower_in_place(chol.as_ref(), zt.as_mut());
-            snap.w = Some(dense::scaled_gram(zt.transpose(), alpha));
+            let mut w = Mat::zeros(n, n);
+            self.inverse_w_from_cholesky(chol, phi_t, &mut ws.rhs, w.as_mut());
+            snap.w = Some(w);
         }
-        if want.w_eigenbasis || want.factor {
-            // G = √α L⁻ᵀ, i.e. Gᵀ = √α L⁻¹.
-            let mut gt = Mat::<f64>::identity(n, n);
-            dense::solve_lower_in_place(chol.as_ref(), gt.as_mut());
-            let root = alpha.sqrt();
-            let g = Mat::from_fn(n, n, |i, j| root * gt[(j, i)]);
-            if want.w_eigenbasis {
-                snap.w_eigenbasis = Some(dense::scaled_gram(g.as_ref(), 1.0));
-            }
+        if want.w_eigenbasis || want.factor || want.eigenvalues {
+            // L⁻¹ (lower triangular): G = √α L⁻ᵀ and W̃ = α L⁻ᵀ L⁻¹.
+            dense::invert_lower_into(ws.rhs.as_mut(), chol);
+            let l_inv = ws.rhs.as_ref();
             if want.factor {
-                snap.factor = Some(g);
+                let root = alpha.sqrt();
+                snap.factor = Some(Mat::from_fn(n, n, |i, j| root * l_inv[(j, i)]));
             }
-        }
-        if want.eigenvalues {
-            // Two routes with complementary accuracy. eig(W̃) directly errs by about ε‖W‖
-            // (good for the large eigenvalues); eig(W) = α / eig(inner) errs by about
-            // ε w²/w_min, since the inner matrix's eigenvalues err by ε‖inner‖ = ε α/w_min
-            // (good for the small ones). Each eigenvalue is taken from the route with the
-            // smaller estimate: directly when w ≥ √(‖W‖ w_min).
-            let inner_eigs = sorted_eigenvalues(inner.as_ref())?;
-            let from_inverse: Vec<f64> = inner_eigs.iter().rev().map(|&v| alpha / v).collect();
-            let mut gt = Mat::<f64>::identity(n, n);
-            dense::solve_lower_in_place(chol.as_ref(), gt.as_mut());
-            let direct = sorted_eigenvalues(dense::scaled_gram(gt.transpose(), alpha).as_ref())?;
-            let w_min = from_inverse[n - 1];
-            let crossover = (direct[0] * w_min).sqrt();
-            snap.eigenvalues = Some(
-                direct
-                    .iter()
-                    .zip(&from_inverse)
-                    .map(|(&d, &i)| if d >= crossover { d } else { i })
-                    .collect(),
-            );
+            if want.w_eigenbasis || want.eigenvalues {
+                let w_eig = dense::scaled_gram(l_inv.transpose(), alpha);
+                if let Some(inner_eigs) = inner_eigs {
+                    let from_inverse: Vec<f64> =
+                        inner_eigs.iter().rev().map(|&v| alpha / v).collect();
+                    let direct = dense::symmetric_eigenvalues_in(w_eig.as_ref(), stack)?;
+                    let w_min = from_inverse[n - 1];
+                    let crossover = (direct[0] * w_min).sqrt();
+                    snap.eigenvalues = Some(
+                        direct
+                            .iter()
+                            .zip(&from_inverse)
+                            .map(|(&d, &i)| if d >= crossover { d } else { i })
+                            .collect(),
+                    );
+                }
+                if want.w_eigenbasis {
+                    snap.w_eigenbasis = Some(w_eig);
+                }
+            }
         }
         Ok(snap)
+    }
+
+    /// `E P E + α D` at time `t` into the lower triangle of `dst`, column by column (all that
+    /// the eigensolver and the Cholesky read; the strict upper triangle is left as it is).
+    fn inverse_inner(&self, p: MatRef<'_, f64>, t: f64, dst: &mut Mat<f64>) {
+        let l = self.target.eigenvalues();
+        let e: Vec<f64> = l.iter().map(|&li| (-li * t).exp()).collect();
+        for j in 0..l.len() {
+            let p_col = p
+                .col(j)
+                .try_as_col_major()
+                .expect("P is column-major")
+                .as_slice();
+            let col = dst.col_as_slice_mut(j);
+            for ((c, &ei), &pij) in col.iter_mut().zip(&e).zip(p_col).skip(j) {
+                *c = ei * pij * e[j];
+            }
+            col[j] += self.alpha * d_coefficient(l[j], t);
+        }
+    }
+
+    /// `W = α Z Zᵀ` with `Zᵀ = L⁻¹ Φᵀ`, from the Cholesky factor `L` of the inner matrix:
+    /// one triangular solve with `n` right-hand sides (in `rhs`) and a half Gram into `dst`.
+    fn inverse_w_from_cholesky(
+        &self,
+        chol: MatRef<'_, f64>,
+        phi_t: MatRef<'_, f64>,
+        rhs: &mut Mat<f64>,
+        dst: faer::MatMut<'_, f64>,
+    ) {
+        rhs.copy_from(phi_t);
+        dense::solve_lower_in_place(chol, rhs.as_mut());
+        dense::scaled_gram_into(dst, rhs.transpose(), self.alpha);
     }
 
     fn factor_snapshot(&self, g: Mat<f64>, t: f64, want: Want) -> Result<Snapshot, Error> {
@@ -395,6 +495,34 @@ impl Trajectory {
                 woodbury_step(l, kept[pos].1.as_ref(), tau)
             })
             .collect()
+    }
+}
+
+/// Per-worker scratch of the inverse form, reused from one time point to the next.
+///
+/// Profiled at n = 256 (`perf record`, 101 times): allocating and first-touching four fresh
+/// n × n matrices and a Cholesky scratch per time point took about a fifth of the time in page
+/// faults and copies; with this workspace the output `W` is the only allocation per time.
+struct InverseWorkspace {
+    /// `E P E + α D`, then overwritten by its Cholesky factor `L` (lower triangle; the strict
+    /// upper one is faer's scratch, never read).
+    factor: Mat<f64>,
+    /// The right-hand side of the triangular solves: `Φᵀ` then `L⁻¹ Φᵀ`, or `L⁻¹`.
+    rhs: Mat<f64>,
+    /// Scratch of the Cholesky, the triangular solves and the eigensolver.
+    stack: MemBuffer,
+}
+
+impl InverseWorkspace {
+    fn new(n: usize) -> Self {
+        Self {
+            factor: Mat::zeros(n, n),
+            rhs: Mat::zeros(n, n),
+            stack: MemBuffer::new(StackReq::any_of(&[
+                dense::cholesky_scratch(n),
+                dense::symmetric_eigenvalues_scratch(n),
+            ])),
+        }
     }
 }
 

@@ -294,3 +294,65 @@ fn an_unseen_direction_stays_exactly_unlearned() {
         assert!(max_diff(far.as_ref(), expected.as_ref()) <= 1e-12 * 8.0 + 1.0 / (2.0 * t_far));
     }
 }
+
+/// The inverse form reuses one workspace per worker thread from one time point to the next, so
+/// a time point's result must not depend on what its worker computed before: every output,
+/// evaluated in one batch, in reverse order and one time at a time, is bit-identical. And
+/// `w_into` gives exactly what `w` gives (both forms), in the caller's storage: mis-shaped
+/// matrices are replaced, n × n ones are reused in place. n = 40 exercises a partial tile of
+/// the tiled mirror.
+#[test]
+fn workspace_reuse_and_w_into_are_exact() {
+    let n = 40;
+    let l: Vec<f64> = (0..n).map(|i| 4.0 - 3.5 * i as f64 / n as f64).collect();
+    let target = psd_target(&l, 81);
+    let init = Init::new(1e-8, gaussian(n, n, 82).as_ref()).unwrap();
+    let times: Vec<f64> = (0..24).map(|k| k as f64 * 0.7).collect();
+    let reversed: Vec<f64> = times.iter().rev().copied().collect();
+    let all = mfflow::trajectory::Want {
+        w: true,
+        w_eigenbasis: true,
+        factor: true,
+        eigenvalues: true,
+    };
+    let same = |a: &Option<Mat<f64>>, b: &Option<Mat<f64>>| {
+        max_diff(a.as_ref().unwrap().as_ref(), b.as_ref().unwrap().as_ref()) == 0.0
+    };
+    for form in [Form::Inverse, Form::Factor] {
+        let traj = Trajectory::new(&target, &init, form).unwrap();
+        let batch = traj.evaluate(&times, all).unwrap();
+        let backwards = traj.evaluate(&reversed, all).unwrap();
+        for (k, snap) in batch.iter().enumerate() {
+            let alone = traj.evaluate(&[times[k]], all).unwrap().remove(0);
+            for other in [&backwards[times.len() - 1 - k], &alone] {
+                assert!(same(&snap.w, &other.w), "{form:?} w at t = {}", times[k]);
+                assert!(same(&snap.w_eigenbasis, &other.w_eigenbasis), "{form:?}");
+                assert!(same(&snap.factor, &other.factor), "{form:?}");
+                assert_eq!(snap.eigenvalues, other.eigenvalues, "{form:?}");
+            }
+        }
+        let mut out = vec![Mat::<f64>::zeros(0, 0); times.len()];
+        traj.w_into(&times, &mut out).unwrap();
+        for (got, snap) in out.iter().zip(&batch) {
+            assert_eq!(
+                max_diff(got.as_ref(), snap.w.as_ref().unwrap().as_ref()),
+                0.0
+            );
+        }
+        let storage: Vec<*const f64> = out.iter().map(|m| m.as_ptr()).collect();
+        traj.w_into(&reversed, &mut out).unwrap();
+        for (k, got) in out.iter().enumerate() {
+            let want = batch[times.len() - 1 - k].w.as_ref().unwrap();
+            assert_eq!(max_diff(got.as_ref(), want.as_ref()), 0.0);
+            if form == Form::Inverse {
+                assert_eq!(
+                    got.as_ptr(),
+                    storage[k],
+                    "w_into reallocated an n x n output"
+                );
+            }
+        }
+        let err = traj.w_into(&times, &mut out[..3]).unwrap_err().to_string();
+        assert!(err.contains("one per time"), "{err}");
+    }
+}
