@@ -60,13 +60,14 @@ fn instance(n: usize) -> (Target, Init, Init, Vec<f64>) {
     (target, general, spectral_init, s)
 }
 
-/// Runs `f` on a rayon pool of one thread: "sequential over time points".
-fn sequential<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+/// A rayon pool of one thread, for "sequential over time points". Built once and reused:
+/// building a pool starts a thread, which inside the timed loop would be measured too
+/// (hundreds of µs, more than a whole small-n evaluation).
+fn one_thread() -> rayon::ThreadPool {
     rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .expect("thread pool")
-        .install(f)
 }
 
 fn quick() -> bool {
@@ -111,28 +112,54 @@ fn plan() -> serde_json::Value {
     })
 }
 
-/// Benchmarks one `n × n` product `dst = a b` with the given parallelism.
+/// How a matmul roof is measured.
+#[derive(Clone, Copy)]
+enum Roof {
+    /// One product on one thread.
+    Seq,
+    /// One product split by faer over all threads.
+    Par,
+    /// Two independent products at once, one per thread (`rayon::join`, each sequential):
+    /// the roof of the closed-form kernels, which run one sequential time point per thread.
+    /// Each call does two products.
+    Pair,
+}
+
+/// Benchmarks `n × n` products `dst = a b` measured as `roof` says.
 fn bench_product<M: criterion::measurement::Measurement>(
     group: &mut criterion::BenchmarkGroup<'_, M>,
     id: BenchmarkId,
     n: usize,
-    par: Par,
+    roof: Roof,
 ) {
     let mut rng = ChaCha8Rng::seed_from_u64(n as u64);
     let a = gaussian(n, n, 1.0, &mut rng);
     let b = gaussian(n, n, 1.0, &mut rng);
     let mut dst = Mat::<f64>::zeros(n, n);
+    let mut dst2 = Mat::<f64>::zeros(n, n);
+    let product = |dst: &mut Mat<f64>, par: Par| {
+        matmul(
+            dst.as_mut(),
+            Accum::Replace,
+            a.as_ref(),
+            b.as_ref(),
+            1.0,
+            par,
+        );
+    };
     group.bench_function(id, |bch| {
         bch.iter(|| {
-            matmul(
-                dst.as_mut(),
-                Accum::Replace,
-                a.as_ref(),
-                b.as_ref(),
-                1.0,
-                par,
-            );
-            black_box(&dst);
+            match roof {
+                Roof::Seq => product(&mut dst, Par::Seq),
+                Roof::Par => product(&mut dst, Par::rayon(0)),
+                Roof::Pair => {
+                    rayon::join(
+                        || product(&mut dst, Par::Seq),
+                        || product(&mut dst2, Par::Seq),
+                    );
+                }
+            }
+            black_box((&dst, &dst2));
         })
     });
 }
@@ -141,14 +168,15 @@ fn bench_matmul(c: &mut Criterion) {
     let mut group = c.benchmark_group("matmul");
     for n in sizes() {
         group.throughput(Throughput::Elements((2 * n * n * n) as u64));
-        for (name, par) in [("seq", Par::Seq), ("par", Par::rayon(0))] {
-            bench_product(&mut group, BenchmarkId::new(name, n), n, par);
+        for (name, roof) in [("seq", Roof::Seq), ("par", Roof::Par), ("pair", Roof::Pair)] {
+            bench_product(&mut group, BenchmarkId::new(name, n), n, roof);
         }
     }
     group.finish();
 }
 
 fn bench_closed_form(c: &mut Criterion) {
+    let seq = one_thread();
     let mut group = c.benchmark_group("closed-form");
     for n in sizes() {
         let (target, general, _, s) = instance(n);
@@ -159,7 +187,7 @@ fn bench_closed_form(c: &mut Criterion) {
             b.iter(|| black_box(inverse.w(&times).expect("evaluates")))
         });
         group.bench_with_input(BenchmarkId::new("inverse-seq", n), &n, |b, _| {
-            b.iter(|| sequential(|| black_box(inverse.w(&times).expect("evaluates"))))
+            b.iter(|| seq.install(|| black_box(inverse.w(&times).expect("evaluates"))))
         });
         group.bench_with_input(BenchmarkId::new("inverse-eigenvalues", n), &n, |b, _| {
             b.iter(|| black_box(inverse.eigenvalues(&times).expect("evaluates")))
@@ -223,14 +251,16 @@ fn bench_times(c: &mut Criterion) {
 /// The two targets: n = 256 with 101 times (full W, original basis), and n = 64 with
 /// 201 times against the ODE route.
 fn bench_targets(c: &mut Criterion) {
+    let seq = one_thread();
     let mut group = c.benchmark_group("targets");
     group.sample_size(10);
     // The machine's roof at this size, measured in the same run.
-    for (name, par) in [
-        ("n256-matmul", Par::rayon(0)),
-        ("n256-matmul-seq", Par::Seq),
+    for (name, roof) in [
+        ("n256-matmul", Roof::Par),
+        ("n256-matmul-seq", Roof::Seq),
+        ("n256-matmul-pair", Roof::Pair),
     ] {
-        bench_product(&mut group, BenchmarkId::from_parameter(name), 256, par);
+        bench_product(&mut group, BenchmarkId::from_parameter(name), 256, roof);
     }
     let (target, general, _, _) = instance(256);
     let times = linspace(0.0, T_END, 101);
@@ -239,7 +269,7 @@ fn bench_targets(c: &mut Criterion) {
         b.iter(|| black_box(inverse.w(&times).expect("evaluates")))
     });
     group.bench_function("n256-t101-inverse-seq", |b| {
-        b.iter(|| sequential(|| black_box(inverse.w(&times).expect("evaluates"))))
+        b.iter(|| seq.install(|| black_box(inverse.w(&times).expect("evaluates"))))
     });
     // The same arithmetic written into caller-owned matrices (`w_into`): no fresh pages.
     let mut out = vec![Mat::<f64>::zeros(256, 256); times.len()];
@@ -251,7 +281,7 @@ fn bench_targets(c: &mut Criterion) {
     });
     group.bench_function("n256-t101-inverse-into-seq", |b| {
         b.iter(|| {
-            sequential(|| inverse.w_into(&times, &mut out).expect("evaluates"));
+            seq.install(|| inverse.w_into(&times, &mut out).expect("evaluates"));
             black_box(&out);
         })
     });
@@ -451,10 +481,11 @@ fn peak_growth<T>(f: impl FnOnce() -> T) -> (T, Option<u64>) {
 }
 
 /// "Memory bounded by the output", measured: the growth of the peak resident memory of one
-/// n = 256 evaluation with 101 times against the size of its output, for `w` (which allocates
-/// the output) and for `w_into` into matrices allocated beforehand (101 and 1001 times: the
-/// scratch must not grow with the number of times). Runs first, before anything else has
-/// touched the heap; the thread pool is started by a warm-up evaluation.
+/// n = 256 evaluation against the size of its output, for `w_into` with 1001 times into
+/// matrices allocated beforehand (the growth is then the scratch alone, which must not grow
+/// with the number of times) and for `w` with 101 times (which allocates the output). Runs
+/// first, before anything else has touched the heap; the thread pool is started by a warm-up
+/// evaluation.
 fn memory() -> serde_json::Value {
     let n = 256;
     let (target, general, _, _) = instance(n);
@@ -462,21 +493,25 @@ fn memory() -> serde_json::Value {
     black_box(inverse.w(&[1.0, 2.0]).expect("warm-up"));
     let matrix_bytes = (n * n * std::mem::size_of::<f64>()) as u64;
     let times = linspace(0.0, T_END, 101);
+    // `w_into` first: growth counts pages newly made resident, and a later call would reuse
+    // pages an earlier one freed.
+    let count = 1001;
+    let many = linspace(0.0, T_END, count);
+    let mut out: Vec<Mat<f64>> = (0..count).map(|_| Mat::zeros(n, n)).collect();
+    let ((), into_growth) = peak_growth(|| inverse.w_into(&many, &mut out).expect("evaluates"));
+    drop(out);
     let (out, w_growth) = peak_growth(|| inverse.w(&times).expect("evaluates"));
     drop(out);
-    let mut rows = vec![serde_json::json!({
-        "call": "w", "times": 101, "output_bytes": 101 * matrix_bytes, "peak_growth_bytes": w_growth,
-        "note": "allocates the output",
-    })];
-    for count in [101usize, 1001] {
-        let times = linspace(0.0, T_END, count);
-        let mut out: Vec<Mat<f64>> = (0..count).map(|_| Mat::zeros(n, n)).collect();
-        let ((), growth) = peak_growth(|| inverse.w_into(&times, &mut out).expect("evaluates"));
-        rows.push(serde_json::json!({
+    let rows = vec![
+        serde_json::json!({
             "call": "w_into", "times": count, "output_bytes": count as u64 * matrix_bytes,
-            "peak_growth_bytes": growth, "note": "output allocated beforehand",
-        }));
-    }
+            "peak_growth_bytes": into_growth, "note": "output allocated beforehand: the growth is the scratch",
+        }),
+        serde_json::json!({
+            "call": "w", "times": 101, "output_bytes": 101 * matrix_bytes,
+            "peak_growth_bytes": w_growth, "note": "allocates the output",
+        }),
+    ];
     serde_json::json!({"n": n, "threads": rayon::current_num_threads(), "rows": rows})
 }
 

@@ -34,7 +34,9 @@
 //!
 //! Work that does not depend on `t` (the eigendecomposition of `Y`, the SVD of the shape, `P`)
 //! is done once in [`Trajectory::new`]. Time points are evaluated in parallel with rayon; each
-//! one runs sequential kernels, so results do not depend on the thread count.
+//! one runs sequential kernels, so results do not depend on the thread count. The inverse form
+//! keeps its scratch per worker thread (memory O(n²) per thread beyond the output, whatever the
+//! number of times), and [`Trajectory::w_into`] writes into matrices the caller owns.
 
 use crate::dense;
 use crate::error::Error;

@@ -271,8 +271,11 @@ fn run(args: &Args) -> Result<()> {
     let into256_seq = res.get("targets/n256-t101-inverse-into-seq")?;
     let mm256 = res.get("targets/n256-matmul")?;
     let mm256_seq = res.get("targets/n256-matmul-seq")?;
+    let mm256_pair = res.get("targets/n256-matmul-pair")?;
     let flops256 = INVERSE_FLOPS * 256f64.powi(3) * 101.0;
-    let roof256 = 2.0 * 256f64.powi(3) / mm256.mean;
+    // The roof on all threads: the faster of one product split by faer and two independent
+    // products at once, one per thread (how the kernels use the threads).
+    let roof256 = (2.0 * 256f64.powi(3) / mm256.mean).max(4.0 * 256f64.powi(3) / mm256_pair.mean);
     let t64 = res.get("targets/n64-t201-inverse")?;
     let into64 = res.get("targets/n64-t201-inverse-into")?;
     let ode64 = res.get("targets/n64-t201-ode")?;
@@ -368,15 +371,32 @@ fn run(args: &Args) -> Result<()> {
         &target_rows,
     );
     report.set("why_256", why_256(&res, t256_seq, into256_seq, mm256_seq)?);
+    // The issue pairs its two n = 256 targets: 80 ms is "about 60% of the roof" only on a
+    // machine with a particular roof. Say what this machine's roof implies.
+    let rate_for_target = flops256 / TARGET_256;
+    report.set(
+        "target_consistency",
+        format!(
+            "The two n = 256 targets agree only on a machine whose roof is about {} GFLOP/s ({} GFLOP/s needed for {} within {}, divided by 0.6). This run measured a roof of {} GFLOP/s, so on this machine the target time would take {}% of the roof, and 60% of the roof means about {}.",
+            short(rate_for_target / 0.6 * 1e-9, 3),
+            short(rate_for_target * 1e-9, 3),
+            format_args!("{} n^3 flops x 101 times", INVERSE_FLOPS),
+            secs(TARGET_256),
+            short(roof256 * 1e-9, 3),
+            short(100.0 * rate_for_target / roof256, 3),
+            secs(flops256 / (0.6 * roof256)),
+        ),
+    );
     report.set(
         "parallel_256",
         format!(
-            "{}x for `w` ({} on one thread) and {}x for `w_into` ({} on one thread; a 256 x 256 product scales {}x)",
+            "{}x for `w` ({} on one thread) and {}x for `w_into` ({} on one thread); for comparison, faer splitting one 256 x 256 product over 2 threads gains {}x, and two independent products at once, one per thread, {}x",
             short(t256_seq.mean / t256.mean, 3),
             secs(t256_seq.mean),
             short(into256_seq.mean / into256.mean, 3),
             secs(into256_seq.mean),
-            short(mm256_seq.mean / mm256.mean, 3)
+            short(mm256_seq.mean / mm256.mean, 3),
+            short(2.0 * mm256_seq.mean / mm256_pair.mean, 3)
         ),
     );
     report.table(
@@ -410,6 +430,11 @@ fn run(args: &Args) -> Result<()> {
         ("closed-form", "printed-5", "printed formula (5) (baseline)"),
         ("matmul", "par", "faer matmul, 2 threads (one product)"),
         ("matmul", "seq", "faer matmul, 1 thread (one product)"),
+        (
+            "matmul",
+            "pair",
+            "faer matmul, two products at once, one per thread",
+        ),
     ];
     let mut plot = LinePlot::new(
         format!(
@@ -459,9 +484,11 @@ fn run(args: &Args) -> Result<()> {
             let nf = n as f64;
             let flops = INVERSE_FLOPS * nf.powi(3) * plan.sweep_times as f64;
             let inv = flops / sweeps[0][k].1.mean;
-            // The roof: the faster of faer's parallel and sequential products (at small n
-            // the parallel one is slower: thread dispatch costs more than the product).
-            let mm = 2.0 * nf.powi(3) / sweeps[6][k].1.mean.min(sweeps[7][k].1.mean);
+            // The roof: the best rate of faer's products — one split over the threads, one
+            // on one thread (at small n splitting costs more than it gains), or two at once,
+            // one per thread (how the closed-form kernels use the threads).
+            let mm = (2.0 * nf.powi(3) / sweeps[6][k].1.mean.min(sweeps[7][k].1.mean))
+                .max(4.0 * nf.powi(3) / sweeps[8][k].1.mean);
             let seq = flops / sweeps[1][k].1.mean;
             vec![
                 n.to_string(),
@@ -481,7 +508,7 @@ fn run(args: &Args) -> Result<()> {
             "n",
             "inverse form GFLOP/s (2 threads)",
             "same, 1 thread",
-            "matmul GFLOP/s (best of 1, 2 threads)",
+            "matmul GFLOP/s (roof: best of one product on 1 or 2 threads, two at once)",
             "inverse / matmul",
             "parallel speed-up",
             "full W / eigenvalues only",
