@@ -24,6 +24,33 @@
 //! - [`theorems`]: Theorems 3 and 4 (incremental learning), their constants and intervals.
 //!
 //! The library does no I/O; the `mfflow` binary and the experiments do.
+//!
+//! ```
+//! use mfflow::{Form, Init, Mat, Target, Trajectory};
+//!
+//! // Y = diag(3, 1) in a rotated basis, U(0) = √α Ū₀ with α = 1e-8.
+//! let (c, s) = (0.8, 0.6);
+//! let y = Mat::from_fn(2, 2, |i, j| {
+//!     let phi = [[c, -s], [s, c]];
+//!     3.0 * phi[i][0] * phi[j][0] + 1.0 * phi[i][1] * phi[j][1]
+//! });
+//! let shape = Mat::from_fn(2, 3, |i, j| [[1.0, 0.3, -0.5], [0.2, -0.7, 0.4]][i][j]);
+//! let target = Target::new(y.as_ref())?;
+//! let init = Init::new(1e-8, shape.as_ref())?;
+//! let traj = Trajectory::new(&target, &init, Form::Auto)?;
+//!
+//! let times = [0.0, 4.0, 40.0];
+//! let w = traj.w(&times)?; // W(t) = U(t) U(t)ᵀ in the original basis, one n × n per time
+//! let eigenvalues = traj.eigenvalues(&times)?; // descending, accurate from α to ‖Y‖
+//! assert!((eigenvalues[2][0] - 3.0).abs() < 1e-12 && (eigenvalues[2][1] - 1.0).abs() < 1e-12);
+//! assert!((w[2][(0, 1)] - y[(0, 1)]).abs() < 1e-12); // W(t) → Y (rank 2 = n)
+//!
+//! // The same numbers into matrices the caller owns: no allocation once they are n × n.
+//! let mut out = vec![Mat::zeros(0, 0); times.len()];
+//! traj.w_into(&times, &mut out)?;
+//! assert_eq!(out[1], w[1]);
+//! # Ok::<(), mfflow::Error>(())
+//! ```
 
 pub mod analysis;
 pub mod asymmetric;
