@@ -108,10 +108,15 @@ pub(crate) fn symmetric_eigenvalues_scratch(n: usize) -> faer::dyn_stack::StackR
     )
 }
 
-/// Eigenvalues of a symmetric `A` (read from its lower triangle only), descending, computed
-/// sequentially in the given scratch. faer's `self_adjoint_eigenvalues` would read the global
-/// parallelism and allocate its scratch per call; the inverse form calls this once or twice
-/// per time point from its worker threads.
+/// Eigenvalues of a symmetric `A` (read from its lower triangle only), descending.
+pub(crate) fn symmetric_eigenvalues(a: MatRef<'_, f64>) -> Result<Vec<f64>, Error> {
+    let mut buf = MemBuffer::new(symmetric_eigenvalues_scratch(a.nrows()));
+    symmetric_eigenvalues_in(a, MemStack::new(&mut buf))
+}
+
+/// [`symmetric_eigenvalues`], computed sequentially in the given scratch. faer's
+/// `self_adjoint_eigenvalues` would read the global parallelism and allocate its scratch per
+/// call; the inverse form calls this once or twice per time point from its worker threads.
 pub(crate) fn symmetric_eigenvalues_in(
     a: MatRef<'_, f64>,
     stack: &mut MemStack,
@@ -120,9 +125,8 @@ pub(crate) fn symmetric_eigenvalues_in(
     let mut s = faer::diag::Diag::<f64>::zeros(n);
     evd::self_adjoint_evd(a, s.as_mut(), None, Par::Seq, stack, Default::default())
         .map_err(|e| Error::Numerical(format!("symmetric eigenvalues failed: {e:?}")))?;
-    let mut v: Vec<f64> = (0..n).map(|i| s[i]).collect();
-    v.sort_by(|a, b| b.total_cmp(a));
-    Ok(v)
+    // faer returns them in nondecreasing order.
+    Ok((0..n).rev().map(|i| s[i]).collect())
 }
 
 /// `L⁻¹` of a lower-triangular `L` (its strict upper triangle is not read) into `dst`, whose

@@ -3,8 +3,9 @@
 //! Everything works in the eigenbasis of the target: `‖W(t) − Ŷ_k‖₂ = ‖W̃(t) − diag(l₁..l_k, 0..)‖₂`
 //! because `Φ` is orthogonal, so no rotation back to the original basis is needed.
 
+use crate::dense::symmetric_eigenvalues;
 use crate::error::Error;
-use crate::target::{sorted_eigenvalues, Target};
+use crate::target::Target;
 use faer::{Mat, MatRef};
 
 /// `Ŷ_k = Φ diag(l₁, …, l_k, 0, …) Φᵀ`, the best rank-k approximation of a PSD target
@@ -55,13 +56,13 @@ pub fn spectral_norm_symmetric(a: MatRef<'_, f64>) -> Result<f64, Error> {
             v
         }
     });
-    let e = sorted_eigenvalues(scaled.as_ref())?;
+    let e = symmetric_eigenvalues(scaled.as_ref())?;
     Ok(scale * e[0].abs().max(e[e.len() - 1].abs()))
 }
 
 /// Eigenvalues of a symmetric matrix, descending.
 pub fn eigenvalues_symmetric(a: MatRef<'_, f64>) -> Result<Vec<f64>, Error> {
-    sorted_eigenvalues(a)
+    symmetric_eigenvalues(a)
 }
 
 /// Largest absolute entry of `a − b`.

@@ -143,15 +143,6 @@ pub(crate) fn sorted_eigen(a: MatRef<'_, f64>) -> Result<(Mat<f64>, Vec<f64>), E
     Ok((phi, eigenvalues))
 }
 
-/// Eigenvalues of a symmetric matrix in descending order.
-pub(crate) fn sorted_eigenvalues(a: MatRef<'_, f64>) -> Result<Vec<f64>, Error> {
-    let mut v = a
-        .self_adjoint_eigenvalues(Side::Lower)
-        .map_err(|e| Error::Numerical(format!("symmetric eigenvalues failed: {e:?}")))?;
-    v.reverse();
-    Ok(v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,10 +19,11 @@
 //! Alongside the theorem's verdict, [`Verdict::max_error`] is the error measured on the exact
 //! trajectory over each `I_k` — the evidence, which must be ≤ ε wherever the theorem applies.
 
+use crate::dense::symmetric_eigenvalues;
 use crate::error::Error;
 use crate::init::Init;
 use crate::metrics::spectral_error_to_rank_k;
-use crate::target::{sorted_eigenvalues, Target};
+use crate::target::Target;
 use crate::trajectory::{Form, Trajectory};
 
 /// Relative tolerance for "distinct" eigenvalues and for "diagonal" (spectral) shapes.
@@ -175,7 +176,7 @@ pub fn theorem4(
     }
     let k_rank = target.positive_rank();
     let shape = shape_gram_eigenbasis(target, init);
-    let eig = sorted_eigenvalues(shape.as_ref())?;
+    let eig = symmetric_eigenvalues(shape.as_ref())?;
     let (top, bottom) = (eig[0], eig[eig.len() - 1]);
     let n = l.len();
     if bottom <= 4.0 * n as f64 * f64::EPSILON * top {

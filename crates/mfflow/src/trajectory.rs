@@ -267,11 +267,7 @@ impl Trajectory {
                     || InverseWorkspace::new(n),
                     |ws, (&t, w)| {
                         self.inverse_inner(p.as_ref(), t, &mut ws.factor);
-                        dense::cholesky_lower_in_place(
-                            ws.factor.as_mut(),
-                            MemStack::new(&mut ws.stack),
-                            "E P E + alpha D",
-                        )?;
+                        ws.factor_inner()?;
                         self.inverse_w_from_cholesky(
                             ws.factor.as_ref(),
                             phi_t.as_ref(),
@@ -348,18 +344,20 @@ impl Trajectory {
         let alpha = self.alpha;
         self.inverse_inner(p, t, &mut ws.factor);
         let mut snap = Snapshot::empty(t);
-        let stack = MemStack::new(&mut ws.stack);
         // Two routes to the eigenvalues with complementary accuracy. eig(W̃) directly errs by
         // about ε‖W‖ (good for the large eigenvalues); eig(W) = α / eig(inner) errs by about
         // ε w²/w_min, since the inner matrix's eigenvalues err by ε‖inner‖ = ε α/w_min (good for
         // the small ones). Each eigenvalue is taken from the route with the smaller estimate:
         // directly when w ≥ √(‖W‖ w_min).
         let inner_eigs = if want.eigenvalues {
-            Some(dense::symmetric_eigenvalues_in(ws.factor.as_ref(), stack)?)
+            Some(dense::symmetric_eigenvalues_in(
+                ws.factor.as_ref(),
+                MemStack::new(&mut ws.stack),
+            )?)
         } else {
             None
         };
-        dense::cholesky_lower_in_place(ws.factor.as_mut(), stack, "E P E + alpha D")?;
+        ws.factor_inner()?;
         let chol = ws.factor.as_ref();
         if want.w {
             let mut w = Mat::zeros(n, n);
@@ -379,7 +377,10 @@ impl Trajectory {
                 if let Some(inner_eigs) = inner_eigs {
                     let from_inverse: Vec<f64> =
                         inner_eigs.iter().rev().map(|&v| alpha / v).collect();
-                    let direct = dense::symmetric_eigenvalues_in(w_eig.as_ref(), stack)?;
+                    let direct = dense::symmetric_eigenvalues_in(
+                        w_eig.as_ref(),
+                        MemStack::new(&mut ws.stack),
+                    )?;
                     let w_min = from_inverse[n - 1];
                     let crossover = (direct[0] * w_min).sqrt();
                     snap.eigenvalues = Some(
@@ -525,6 +526,15 @@ impl InverseWorkspace {
                 dense::symmetric_eigenvalues_scratch(n),
             ])),
         }
+    }
+
+    /// Overwrites the inner matrix `E P E + α D` in `factor` with its Cholesky factor `L`.
+    fn factor_inner(&mut self) -> Result<(), Error> {
+        dense::cholesky_lower_in_place(
+            self.factor.as_mut(),
+            MemStack::new(&mut self.stack),
+            "E P E + alpha D",
+        )
     }
 }
 

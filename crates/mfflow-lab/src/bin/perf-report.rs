@@ -242,6 +242,14 @@ fn fresh_output_note(w_seq: Estimate, into_seq: Estimate, fresh: f64) -> String 
     }
 }
 
+/// The matmul roof in flop/s at size `n`: the better of one `n x n` product taking `one`
+/// seconds and two independent ones at once, one per thread (how the closed-form kernels use
+/// the threads), taking `pair` seconds.
+fn matmul_roof(n: usize, one: f64, pair: f64) -> f64 {
+    let n3 = (n as f64).powi(3);
+    (2.0 * n3 / one).max(4.0 * n3 / pair)
+}
+
 /// Rows of the memory table from the bench's `memory` record.
 fn memory_rows(mem: &Value) -> Vec<Vec<String>> {
     let mib = |b: f64| format!("{} MiB", short(b / 1048576.0, 3));
@@ -301,9 +309,8 @@ fn run(args: &Args) -> Result<()> {
     let mm256_seq = res.get("targets/n256-matmul-seq")?;
     let mm256_pair = res.get("targets/n256-matmul-pair")?;
     let flops256 = INVERSE_FLOPS * 256f64.powi(3) * 101.0;
-    // The roof on all threads: the faster of one product split by faer and two independent
-    // products at once, one per thread (how the kernels use the threads).
-    let roof256 = (2.0 * 256f64.powi(3) / mm256.mean).max(4.0 * 256f64.powi(3) / mm256_pair.mean);
+    // The roof on all threads: one product split by faer, or two at once, one per thread.
+    let roof256 = matmul_roof(256, mm256.mean, mm256_pair.mean);
     let t64 = res.get("targets/n64-t201-inverse")?;
     let into64 = res.get("targets/n64-t201-inverse-into")?;
     let ode64 = res.get("targets/n64-t201-ode")?;
@@ -512,11 +519,13 @@ fn run(args: &Args) -> Result<()> {
             let nf = n as f64;
             let flops = INVERSE_FLOPS * nf.powi(3) * plan.sweep_times as f64;
             let inv = flops / sweeps[0][k].1.mean;
-            // The roof: the best rate of faer's products — one split over the threads, one
-            // on one thread (at small n splitting costs more than it gains), or two at once,
-            // one per thread (how the closed-form kernels use the threads).
-            let mm = (2.0 * nf.powi(3) / sweeps[6][k].1.mean.min(sweeps[7][k].1.mean))
-                .max(4.0 * nf.powi(3) / sweeps[8][k].1.mean);
+            // The roof: one product split over the threads or on one thread (at small n
+            // splitting costs more than it gains), whichever is faster, or two at once.
+            let mm = matmul_roof(
+                n,
+                sweeps[6][k].1.mean.min(sweeps[7][k].1.mean),
+                sweeps[8][k].1.mean,
+            );
             let seq = flops / sweeps[1][k].1.mean;
             vec![
                 n.to_string(),
