@@ -45,7 +45,7 @@
 //! assert!((eigenvalues[2][0] - 3.0).abs() < 1e-12 && (eigenvalues[2][1] - 1.0).abs() < 1e-12);
 //! assert!((w[2][(0, 1)] - y[(0, 1)]).abs() < 1e-12); // W(t) → Y (rank 2 = n)
 //!
-//! // The same numbers into matrices the caller owns: no allocation once they are n × n.
+//! // The same numbers into matrices the caller owns: once they are n × n, no output is allocated.
 //! let mut out = vec![Mat::zeros(0, 0); times.len()];
 //! traj.w_into(&times, &mut out)?;
 //! assert_eq!(out[1], w[1]);

@@ -241,11 +241,12 @@ impl Trajectory {
 
     /// `W(t)` in the original basis for each time, written into `out[k]` for `times[k]`.
     ///
-    /// Each `out[k]` that is not already `n × n` is replaced by one; when they all are, nothing
-    /// is allocated, so a caller evaluating batch after batch (a sweep over times, a
-    /// benchmark) reuses the same memory instead of paying for fresh pages every time — at
-    /// n = 256, first-touching a fresh 512 KiB output costs about a quarter of the arithmetic
-    /// of one time point. Errors if `out` and `times` differ in length.
+    /// Each `out[k]` that is not already `n × n` is replaced by one; when they all are, no
+    /// output is allocated (only the inverse form's O(n²) scratch per worker thread), so a
+    /// caller evaluating batch after batch (a sweep over times, a benchmark) reuses the same
+    /// memory instead of allocating and first-touching fresh matrices every time (the
+    /// performance report measures that cost, `phases/fresh-output-x101`). Errors if `out` and
+    /// `times` differ in length.
     pub fn w_into(&self, times: &[f64], out: &mut [Mat<f64>]) -> Result<(), Error> {
         crate::error::check_times(times)?;
         if out.len() != times.len() {
