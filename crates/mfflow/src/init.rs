@@ -118,9 +118,10 @@ pub(crate) fn reduced_svd(a: MatRef<'_, f64>) -> Result<(Mat<f64>, Vec<f64>), Er
 /// row `i` of `F` by reflections, so a row that is exactly zero (a direction of `Y` the
 /// initialization does not see) stays exactly zero, and every row keeps its relative accuracy
 /// (Householder QR is column-wise backward stable, and the columns of `Fᵀ` are the rows of `F`).
+#[cfg(test)]
 pub(crate) fn row_preserving_factor(f: MatRef<'_, f64>) -> Result<Mat<f64>, Error> {
     let (n, r) = (f.nrows(), f.ncols());
-    let (rt, perm) = crate::dense::col_piv_r(f.transpose());
+    let (rt, _) = crate::dense::col_piv_r(f.transpose());
     let size = rt.nrows();
     let top = if size > 0 { rt[(0, 0)].abs() } else { 0.0 };
     let tol = RANK_FACTOR * n.max(r) as f64 * f64::EPSILON * top;
@@ -131,6 +132,14 @@ pub(crate) fn row_preserving_factor(f: MatRef<'_, f64>) -> Result<Mat<f64>, Erro
             why: "the initialization shape is zero".into(),
         });
     }
+    row_preserving_factor_of_rank(f, m)
+}
+
+/// [`row_preserving_factor`] with the rank `m` given: `G = P R_mᵀ` from `Fᵀ P = Q R`.
+fn row_preserving_factor_of_rank(f: MatRef<'_, f64>, m: usize) -> Result<Mat<f64>, Error> {
+    let n = f.nrows();
+    let (rt, perm) = crate::dense::col_piv_r(f.transpose());
+    let m = m.min(rt.nrows());
     let mut g = Mat::zeros(n, m);
     for (j, &row) in perm.iter().enumerate() {
         for k in 0..m {
@@ -138,6 +147,42 @@ pub(crate) fn row_preserving_factor(f: MatRef<'_, f64>) -> Result<Mat<f64>, Erro
         }
     }
     Ok(g)
+}
+
+/// A full-column-rank factor `G` with `G Gᵀ = F Fᵀ` for the factor form, deciding the rank
+/// column by column.
+///
+/// The numerical rank is read off a column-pivoted Householder QR of `F` itself, which is
+/// column-wise backward stable: the computed `R` is exact for `F + ΔF` with each column of
+/// `ΔF` below `c ε` times *that column's* norm. So a direction counts as present when its
+/// `|R_kk|` exceeds `RANK_FACTOR · max(n, r) · ε · ‖f_{perm k}‖`, the size of the column it
+/// came from, not the size of the largest one: a column `1e-200 · e₂` next to `e₁` is a real
+/// direction (the flow learns it, after `log(1e400)/(2 l)`), while a column that repeats
+/// another up to rounding is not. What is dropped is exactly what the rounding of `F` itself
+/// cannot tell from zero.
+///
+/// When every column is kept (`r ≤ n`, full column rank), `G = F` itself: exact, and every row
+/// and column keeps its own scale. Otherwise the columns are reduced by
+/// [`row_preserving_factor`] to the rank found here.
+pub(crate) fn initial_factor(f: MatRef<'_, f64>) -> Result<Mat<f64>, Error> {
+    let (n, r) = (f.nrows(), f.ncols());
+    let (rm, perm) = crate::dense::col_piv_r(f);
+    let size = rm.nrows();
+    let column_norm = |j: usize| -> f64 { (0..n).fold(0.0f64, |acc, i| acc.hypot(f[(i, j)])) };
+    let tol = RANK_FACTOR * n.max(r) as f64 * f64::EPSILON;
+    let m = (0..size)
+        .take_while(|&k| rm[(k, k)].abs() > tol * column_norm(perm[k]))
+        .count();
+    if m == 0 {
+        return Err(Error::BadParameter {
+            what: "u0",
+            why: "the initialization shape is zero".into(),
+        });
+    }
+    if m == r {
+        return Ok(f.to_owned());
+    }
+    row_preserving_factor_of_rank(f, m)
 }
 
 /// `F = U_m diag(σ)` from [`reduced_svd`].

@@ -58,6 +58,7 @@ mod dense;
 pub mod error;
 pub mod gd;
 pub mod init;
+mod jacobi;
 pub mod metrics;
 pub mod ode;
 pub mod printed;

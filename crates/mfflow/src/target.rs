@@ -37,19 +37,40 @@ impl Target {
         }
         check_finite(y, "the target y")?;
         let scale = max_abs(y);
+        // Work on Y scaled by a power of two (exact) with largest entry in [1, 2): the
+        // eigensolver's internal norms and the asymmetry test then neither overflow (entries up
+        // to f64::MAX) nor underflow (entries down to the smallest subnormal).
+        let (down, up) = match scale {
+            s if s == 0.0 => (1.0, 1.0),
+            s => {
+                let e = s.log2().floor() as i32;
+                (crate::jacobi::pow2(-e), crate::jacobi::pow2(e))
+            }
+        };
+        let scaled = Mat::from_fn(n, n, |i, j| y[(i, j)] * down);
         let asymmetry = (0..n)
             .flat_map(|i| (0..i).map(move |j| (i, j)))
-            .map(|(i, j)| (y[(i, j)] - y[(j, i)]).abs())
+            .map(|(i, j)| (scaled[(i, j)] - scaled[(j, i)]).abs())
             .fold(0.0, f64::max);
-        let tolerance = SYMMETRY_TOLERANCE * scale;
-        if asymmetry > tolerance {
+        if asymmetry > SYMMETRY_TOLERANCE * max_abs(scaled.as_ref()) {
             return Err(Error::NotSymmetric {
-                asymmetry,
-                tolerance,
+                asymmetry: asymmetry * up,
+                tolerance: SYMMETRY_TOLERANCE * scale,
             });
         }
-        let sym = Mat::from_fn(n, n, |i, j| 0.5 * (y[(i, j)] + y[(j, i)]));
-        let (phi, eigenvalues) = sorted_eigen(sym.as_ref())?;
+        let sym_scaled = Mat::from_fn(n, n, |i, j| 0.5 * scaled[(i, j)] + 0.5 * scaled[(j, i)]);
+        let (phi, eigenvalues) = sorted_eigen(sym_scaled.as_ref())?;
+        let eigenvalues: Vec<f64> = eigenvalues.into_iter().map(|l| l * up).collect();
+        if let Some(bad) = eigenvalues.iter().find(|l| !l.is_finite()) {
+            return Err(Error::BadParameter {
+                what: "y",
+                why: format!(
+                    "an eigenvalue of the target is {bad} in f64 (its entries reach {scale:e}): \
+                     scale y down"
+                ),
+            });
+        }
+        let sym = Mat::from_fn(n, n, |i, j| sym_scaled[(i, j)] * up);
         let norm = eigenvalues.iter().fold(0.0f64, |m, l| m.max(l.abs()));
         let zero = ZERO_FACTOR * n as f64 * f64::EPSILON * norm;
         let eigenvalues = eigenvalues

@@ -40,7 +40,7 @@
 
 use crate::dense;
 use crate::error::Error;
-use crate::init::{reduced_svd, row_preserving_factor, Init};
+use crate::init::{initial_factor, reduced_svd, Init};
 use crate::target::Target;
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::{Mat, MatRef};
@@ -105,12 +105,56 @@ enum Engine {
 }
 
 /// The exact trajectory of one instance `(Y, α, Ū₀)`, ready to be evaluated at any times.
+///
+/// # Scaling
+///
+/// The flow (3) is invariant under `Y → cY, W → cW, t → t/c`, and `W(0) = α Ū₀ Ū₀ᵀ` does not
+/// change when a power of two moves between `α` and `Ū₀`. Everything is computed for the
+/// normalized instance `Y' = Y/s`, `W'(0) = W(0)/s`, `t' = s t` with `s` the power of two
+/// nearest `max(‖Y‖, α max|Ū₀|²)` (all exact), so that `‖Y'‖ ≤ 1` and `α' ≤ 1`, and the results
+/// are scaled back (`W = s W'`). That is what lets `‖Y‖` be 1e-150 or 1e150 as well as 1.
+///
+/// # Limits (checked in [`Trajectory::new`], each with a one-line reason naming the input)
+///
+/// * `‖Y‖` and `λ_max(W(0))` at most [`MAX_MAGNITUDE`] (so that every `W(t)` is representable:
+///   `W(t) ⪯ max(λ_max(W(0)), l₁) I` for all t, since `c I` is a supersolution of (3));
+/// * `α max|Ū₀|² / max(‖Y‖, α max|Ū₀|²)` at least [`MIN_RELATIVE_SCALE`] and every column of
+///   `√α Ū₀` at least `√MIN_RELATIVE_SCALE` relative to `√max(‖Y‖, α max|Ū₀|²)`: f64 carries
+///   the flow over 300 decades, not more;
+/// * times with `t‖Y‖` beyond [`MAX_NORMALIZED_TIME`] are evaluated at that time: every
+///   eigenvalue that can still change after it is below `1e-300 ‖Y‖`.
 #[derive(Debug, Clone)]
 pub struct Trajectory {
     target: Target,
+    /// `s`, the power of two the instance is normalized by.
+    scale: f64,
+    /// `l / s`, the normalized eigenvalues.
+    l: Vec<f64>,
+    /// `α' = α max|Ū₀|² / s`: the normalized initialization scale of the normalized shape.
     alpha: f64,
     rank: usize,
     engine: Engine,
+}
+
+/// Largest `‖Y‖` and `λ_max(W(0))` accepted.
+pub const MAX_MAGNITUDE: f64 = 1e300;
+/// Smallest relative size of `W(0)` (and of each column's contribution to it) against
+/// `max(‖Y‖, λ_max(W(0)))` that the computation carries.
+pub const MIN_RELATIVE_SCALE: f64 = 1e-305;
+/// Smallest norm of a column of the factor form's initial factor `√α' Ū₀'` (normalized): the
+/// factor form carries `W(0)` through its factor, so a column down to 1e-250 (a contribution
+/// 1e-500 to `W(0)`, far below f64's range) is still a direction that the flow learns.
+pub const MIN_FACTOR_COLUMN: f64 = 1e-250;
+/// Largest normalized time `t ‖Y‖` evaluated; later times are evaluated there.
+pub const MAX_NORMALIZED_TIME: f64 = 1e300;
+/// [`Form::Inverse`], when asked for explicitly, refuses `cond(W̄₀)` above this: the inverse
+/// form's relative accuracy on the small eigenvalues is about `ε cond(W̄₀)`.
+pub const INVERSE_FORM_FORCED_MAX_CONDITION: f64 = 1e10;
+
+/// `2^⌊log₂ x⌋` for a finite `x > 0`, and that exponent.
+fn power_of_two_below(x: f64) -> (f64, i32) {
+    let e = x.log2().floor() as i32;
+    (crate::jacobi::pow2(e), e)
 }
 
 impl Trajectory {
@@ -124,30 +168,83 @@ impl Trajectory {
                 found: init.shape().nrows(),
             });
         }
-        let shape_eig = target.to_eigenbasis(init.shape());
+        // Normalization (see the type's docs): Ū₀' = Ū₀ / 2^e_c with max|Ū₀'| in [1, 2).
+        let (_, e_c) = power_of_two_below(crate::target::max_abs(init.shape()));
+        let shape_down = crate::jacobi::pow2(-e_c);
+        let shape = Mat::from_fn(n, init.shape().ncols(), |i, j| {
+            init.shape()[(i, j)] * shape_down
+        });
+        let log2_w0 = init.alpha().log2() + 2.0 * e_c as f64; // log₂(α max|Ū₀|²)
+        let log2_y = if target.norm() > 0.0 {
+            target.norm().log2()
+        } else {
+            f64::NEG_INFINITY
+        };
+        let log2_max = MAX_MAGNITUDE.log2();
+        if log2_y > log2_max {
+            return Err(Error::BadParameter {
+                what: "y",
+                why: format!(
+                    "||y|| = {:e} exceeds {MAX_MAGNITUDE:e}: scale the instance down \
+                     (W -> W/c, y -> y/c, alpha -> alpha/c, t -> c t leave the flow unchanged)",
+                    target.norm()
+                ),
+            });
+        }
+        // λ_max(W(0)) ≤ α max|Ū₀|² · 4 n r (entries of Ū₀' are below 2).
+        let log2_w0_bound = log2_w0 + (4.0 * (n * shape.ncols()) as f64).log2();
+        if log2_w0_bound > log2_max {
+            return Err(Error::BadParameter {
+                what: "alpha",
+                why: format!(
+                    "W(0) = alpha u0 u0^T may reach about 10^{:.0}, beyond {MAX_MAGNITUDE:e}: \
+                     use a smaller alpha or u0",
+                    log2_w0_bound * std::f64::consts::LOG10_2
+                ),
+            });
+        }
+        let e_s = log2_y.max(log2_w0).floor() as i32;
+        let scale = crate::jacobi::pow2(e_s);
+        let relative = log2_w0 - e_s as f64; // log₂ α'
+        if relative < MIN_RELATIVE_SCALE.log2() {
+            return Err(Error::BadParameter {
+                what: "alpha",
+                why: format!(
+                    "alpha max|u0|^2 / ||y|| = 10^{:.0} is below {MIN_RELATIVE_SCALE:e}: f64 cannot \
+                     carry the flow over more than 300 decades (W(0) would underflow)",
+                    relative * std::f64::consts::LOG10_2
+                ),
+            });
+        }
+        let alpha = init.alpha() * crate::jacobi::pow2(2 * e_c - e_s);
+        let l: Vec<f64> = target.eigenvalues().iter().map(|&li| li / scale).collect();
+
+        let shape_eig = target.to_eigenbasis(shape.as_ref());
         let (u, sigma) = reduced_svd(shape_eig.as_ref())?;
-        let rank = sigma.len();
-        let condition = (sigma[0] / sigma[rank - 1]).powi(2);
-        let inverse_ok = target.is_psd() && rank == n;
+        let svd_rank = sigma.len();
+        let condition = (sigma[0] / sigma[svd_rank - 1]).powi(2);
+        let inverse_ok = target.is_psd() && svd_rank == n;
         let use_inverse = match form {
-            Form::Inverse if !inverse_ok => {
+            Form::Inverse if !inverse_ok || condition > INVERSE_FORM_FORCED_MAX_CONDITION => {
                 return Err(Error::BadParameter {
                     what: "form",
-                    why: format!(
-                    "the inverse form needs a PSD target and W(0) of full rank {n} (rank {rank}{})",
-                    if target.is_psd() {
-                        ""
+                    why: if inverse_ok {
+                        format!(
+                            "the inverse form loses about eps cond(W0bar) of relative accuracy; \
+                             cond(W0bar) = {condition:e} exceeds {INVERSE_FORM_FORCED_MAX_CONDITION:e}"
+                        )
                     } else {
-                        ", indefinite target"
-                    }
-                ),
-                })
+                        format!(
+                            "the inverse form needs a PSD target and W(0) of full rank {n} (rank {svd_rank}{})",
+                            if target.is_psd() { "" } else { ", indefinite target" }
+                        )
+                    },
+                });
             }
             Form::Inverse => true,
             Form::Factor => false,
             Form::Auto => inverse_ok && condition <= INVERSE_FORM_MAX_CONDITION,
         };
-        let alpha = init.alpha();
         let engine = if use_inverse {
             // P = U Σ⁻² Uᵀ, from the SVD of the shape (no explicit inverse of W̄₀).
             let scaled = Mat::from_fn(n, n, |i, j| u[(i, j)] / sigma[j]);
@@ -156,13 +253,24 @@ impl Trajectory {
                 phi_t: target.phi().transpose().to_owned(),
             }
         } else {
-            // The factor comes from a row-preserving QR, not from the SVD: the SVD mixes rows,
-            // and would put ~1e-17 into a row that is exactly zero (a direction the shape does
-            // not see), which the flow then amplifies until that mode is learned.
+            let f = initial_factor(shape_eig.as_ref())?;
             let root = alpha.sqrt();
-            let f = row_preserving_factor(shape_eig.as_ref())?;
             let g0 = Mat::from_fn(n, f.ncols(), |i, j| root * f[(i, j)]);
-            let l = target.eigenvalues();
+            let floor = MIN_FACTOR_COLUMN;
+            for j in 0..g0.ncols() {
+                let norm = (0..n).fold(0.0f64, |acc, i| acc.hypot(g0[(i, j)]));
+                if norm < floor {
+                    return Err(Error::BadParameter {
+                        what: "u0",
+                        why: format!(
+                            "a direction of sqrt(alpha) u0 has size {:e} relative to \
+                             sqrt(max(||y||, alpha max|u0|^2)), below {floor:e}: outside the range \
+                             the factor form carries",
+                            norm
+                        ),
+                    });
+                }
+            }
             let pos = l[0].max(0.0);
             let neg = (-l[n - 1]).max(0.0);
             let mut step = f64::INFINITY;
@@ -176,14 +284,21 @@ impl Trajectory {
         };
         let rank = match &engine {
             Engine::Factor { g0, .. } => g0.ncols(),
-            Engine::Inverse { .. } => rank,
+            Engine::Inverse { .. } => svd_rank,
         };
         Ok(Self {
             target: target.clone(),
+            scale,
+            l,
             alpha,
             rank,
             engine,
         })
+    }
+
+    /// The normalized time `s t` at which a user time `t` is evaluated (see the type's docs).
+    fn normalized_time(&self, t: f64) -> f64 {
+        (t * self.scale).min(MAX_NORMALIZED_TIME)
     }
 
     /// The target.
@@ -333,6 +448,11 @@ impl Trajectory {
     /// triangular solve with `n` right-hand sides (`n³`) and a half Gram (`n³`). All scratch
     /// lives in `ws`, reused from one time point to the next by the same worker; the only
     /// allocation is the output.
+    ///
+    /// The eigenvalues are `α / σᵢ(L)²`, with the singular values of the row-graded `L` from
+    /// one-sided Jacobi (see [`crate::jacobi`]): every one of them to high relative accuracy,
+    /// from `α`-level to `‖Y‖` (a symmetric eigensolver on `W̃` or on the inner matrix resolves
+    /// each only to `n ε` times the largest).
     fn inverse_snapshot(
         &self,
         p: MatRef<'_, f64>,
@@ -342,68 +462,56 @@ impl Trajectory {
         want: Want,
     ) -> Result<Snapshot, Error> {
         let n = self.target.n();
-        let alpha = self.alpha;
         self.inverse_inner(p, t, &mut ws.factor);
         let mut snap = Snapshot::empty(t);
-        // Two routes to the eigenvalues with complementary accuracy. eig(W̃) directly errs by
-        // about ε‖W‖ (good for the large eigenvalues); eig(W) = α / eig(inner) errs by about
-        // ε w²/w_min, since the inner matrix's eigenvalues err by ε‖inner‖ = ε α/w_min (good for
-        // the small ones). Each eigenvalue is taken from the route with the smaller estimate:
-        // directly when w ≥ √(‖W‖ w_min).
-        let inner_eigs = if want.eigenvalues {
-            Some(dense::symmetric_eigenvalues_in(
-                ws.factor.as_ref(),
-                MemStack::new(&mut ws.stack),
-            )?)
-        } else {
-            None
-        };
         ws.factor_inner()?;
         let chol = ws.factor.as_ref();
+        if want.eigenvalues {
+            let rows: Vec<Vec<f64>> = (0..n)
+                .map(|i| {
+                    (0..=i)
+                        .map(|j| chol[(i, j)])
+                        .chain((i + 1..n).map(|_| 0.0))
+                        .collect()
+                })
+                .collect();
+            let sv = crate::jacobi::row_singular_values(rows)?;
+            let root = self.alpha.sqrt();
+            snap.eigenvalues = Some(
+                sv.iter()
+                    .rev()
+                    .map(|&sigma| (root / sigma).powi(2) * self.scale)
+                    .collect(),
+            );
+        }
         if want.w {
             let mut w = Mat::zeros(n, n);
             self.inverse_w_from_cholesky(chol, phi_t, &mut ws.rhs, w.as_mut());
             snap.w = Some(w);
         }
-        if want.w_eigenbasis || want.factor || want.eigenvalues {
+        if want.w_eigenbasis || want.factor {
             // L⁻¹ (lower triangular): G = √α L⁻ᵀ and W̃ = α L⁻ᵀ L⁻¹.
             dense::invert_lower_into(ws.rhs.as_mut(), chol);
             let l_inv = ws.rhs.as_ref();
             if want.factor {
-                let root = alpha.sqrt();
+                let root = (self.alpha * self.scale).sqrt();
                 snap.factor = Some(Mat::from_fn(n, n, |i, j| root * l_inv[(j, i)]));
             }
-            if want.w_eigenbasis || want.eigenvalues {
-                let w_eig = dense::scaled_gram(l_inv.transpose(), alpha);
-                if let Some(inner_eigs) = inner_eigs {
-                    let from_inverse: Vec<f64> =
-                        inner_eigs.iter().rev().map(|&v| alpha / v).collect();
-                    let direct = dense::symmetric_eigenvalues_in(
-                        w_eig.as_ref(),
-                        MemStack::new(&mut ws.stack),
-                    )?;
-                    let w_min = from_inverse[n - 1];
-                    let crossover = (direct[0] * w_min).sqrt();
-                    snap.eigenvalues = Some(
-                        direct
-                            .iter()
-                            .zip(&from_inverse)
-                            .map(|(&d, &i)| if d >= crossover { d } else { i })
-                            .collect(),
-                    );
-                }
-                if want.w_eigenbasis {
-                    snap.w_eigenbasis = Some(w_eig);
-                }
+            if want.w_eigenbasis {
+                snap.w_eigenbasis = Some(dense::scaled_gram(
+                    l_inv.transpose(),
+                    self.alpha * self.scale,
+                ));
             }
         }
         Ok(snap)
     }
 
     /// `E P E + α D` at time `t` into the lower triangle of `dst`, column by column (all that
-    /// the eigensolver and the Cholesky read; the strict upper triangle is left as it is).
+    /// the Cholesky reads; the strict upper triangle is left as it is). Normalized units.
     fn inverse_inner(&self, p: MatRef<'_, f64>, t: f64, dst: &mut Mat<f64>) {
-        let l = self.target.eigenvalues();
+        let t = self.normalized_time(t);
+        let l = &self.l;
         let e: Vec<f64> = l.iter().map(|&li| (-li * t).exp()).collect();
         for j in 0..l.len() {
             let p_col = p
@@ -430,37 +538,48 @@ impl Trajectory {
     ) {
         rhs.copy_from(phi_t);
         dense::solve_lower_in_place(chol, rhs.as_mut());
-        dense::scaled_gram_into(dst, rhs.transpose(), self.alpha);
+        dense::scaled_gram_into(dst, rhs.transpose(), self.alpha * self.scale);
     }
 
-    fn factor_snapshot(&self, g: Mat<f64>, t: f64, want: Want) -> Result<Snapshot, Error> {
+    /// Outputs at one time from the factor form's `W̃' = Q C Cᵀ Qᵀ` (normalized units).
+    fn factor_snapshot(&self, step: StepFactor, t: f64, want: Want) -> Result<Snapshot, Error> {
         let n = self.target.n();
         let mut snap = Snapshot::empty(t);
-        if want.w {
-            let z = self.target.from_eigenbasis(g.as_ref());
-            snap.w = Some(dense::scaled_gram(z.as_ref(), 1.0));
-        }
-        if want.w_eigenbasis {
-            snap.w_eigenbasis = Some(dense::scaled_gram(g.as_ref(), 1.0));
-        }
         if want.eigenvalues {
-            let sv = g
-                .singular_values()
-                .map_err(|e| Error::Numerical(format!("SVD of the factor failed: {e:?}")))?;
-            let mut eig: Vec<f64> = sv.iter().map(|s| s * s).collect();
+            // σ(Q C) = σ(C): Q has orthonormal columns; C = Δ L̂⁻ᵀ is row-graded.
+            let sv = crate::jacobi::row_singular_values(crate::jacobi::rows_of(step.c.as_ref()))?;
+            let mut eig: Vec<f64> = sv.iter().map(|s| s * s * self.scale).collect();
             eig.resize(n, 0.0);
             snap.eigenvalues = Some(eig);
         }
-        if want.factor {
-            snap.factor = Some(g);
+        if want.w || want.w_eigenbasis || want.factor {
+            let root = self.scale.sqrt();
+            let mut g = &step.q * &step.c;
+            g *= faer::Scale(root);
+            if want.w {
+                let z = self.target.from_eigenbasis(g.as_ref());
+                snap.w = Some(dense::scaled_gram(z.as_ref(), 1.0));
+            }
+            if want.w_eigenbasis {
+                snap.w_eigenbasis = Some(dense::scaled_gram(g.as_ref(), 1.0));
+            }
+            if want.factor {
+                snap.factor = Some(g);
+            }
         }
         Ok(snap)
     }
 
     /// Factor-form factors at every requested time: checkpoints sequentially, then the time
     /// points from their checkpoint in parallel. Returned in the order of `times`.
-    fn factor_path(&self, g0: &Mat<f64>, step: f64, times: &[f64]) -> Result<Vec<Mat<f64>>, Error> {
-        let l = self.target.eigenvalues();
+    fn factor_path(
+        &self,
+        g0: &Mat<f64>,
+        step: f64,
+        times: &[f64],
+    ) -> Result<Vec<StepFactor>, Error> {
+        let l = &self.l;
+        let times: Vec<f64> = times.iter().map(|&t| self.normalized_time(t)).collect();
         // Checkpoint index of each time (t = k h exactly uses checkpoint k with τ = 0).
         let index = |t: f64| -> usize {
             if step.is_finite() {
@@ -478,7 +597,7 @@ impl Trajectory {
         let mut k = 0usize;
         for &target_k in &needed {
             while k < target_k {
-                let next = woodbury_step(l, current.as_ref(), step)?;
+                let next = woodbury_step(l, current.as_ref(), step)?.factor();
                 current = compress(l, next);
                 k += 1;
             }
@@ -499,6 +618,20 @@ impl Trajectory {
                 woodbury_step(l, kept[pos].1.as_ref(), tau)
             })
             .collect()
+    }
+}
+
+/// A factor of `W̃` as `Q C`: `Q` (n × m) with orthonormal columns and `C = Δ L̂⁻ᵀ` (m × m),
+/// whose rows carry the grading of `W̃` (see [`woodbury_step`]).
+#[derive(Debug, Clone)]
+struct StepFactor {
+    q: Mat<f64>,
+    c: Mat<f64>,
+}
+
+impl StepFactor {
+    fn factor(&self) -> Mat<f64> {
+        &self.q * &self.c
     }
 }
 
@@ -565,7 +698,7 @@ pub fn d_coefficient(l: f64, t: f64) -> f64 {
 /// The QR is column-pivoted: `W = X (I + XᵀDX)⁻¹ Xᵀ` is unchanged when the columns of `X` are
 /// permuted, and the pivoting is what makes the QR row-wise stable on the graded `X` (and
 /// keeps `|R̂_kj| ≤ 1`, so `R̂⁻¹` is of moderate size).
-fn woodbury_step(l: &[f64], g: MatRef<'_, f64>, tau: f64) -> Result<Mat<f64>, Error> {
+fn woodbury_step(l: &[f64], g: MatRef<'_, f64>, tau: f64) -> Result<StepFactor, Error> {
     let (n, m) = (g.nrows(), g.ncols());
     let x = Mat::from_fn(n, m, |i, j| (l[i] * tau).exp() * g[(i, j)]);
     // Row sorting by decreasing norm (Cox & Higham): rows are not ordered by size in general —
@@ -605,10 +738,13 @@ fn woodbury_step(l: &[f64], g: MatRef<'_, f64>, tau: f64) -> Result<Mat<f64>, Er
         }
     }
     let chol = dense::cholesky_lower(a_hat.as_ref(), "the inner matrix of the factor form")?;
-    // G = Q Δ L̂⁻ᵀ, i.e. Gᵀ = L̂⁻¹ (Δ Qᵀ).
-    let mut gt = Mat::from_fn(m, n, |k, i| delta[k] * q[(i, k)]);
-    dense::solve_lower_in_place(chol.as_ref(), gt.as_mut());
-    Ok(gt.transpose().to_owned())
+    // G = Q C with C = Δ L̂⁻ᵀ, i.e. Cᵀ = L̂⁻¹ Δ.
+    let mut ct = Mat::from_fn(m, m, |k, j| if k == j { delta[k] } else { 0.0 });
+    dense::solve_lower_in_place(chol.as_ref(), ct.as_mut());
+    Ok(StepFactor {
+        q,
+        c: ct.transpose().to_owned(),
+    })
 }
 
 /// Drops rows of a checkpoint factor along negative-eigenvalue directions that have decayed
