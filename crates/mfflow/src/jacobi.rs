@@ -29,110 +29,224 @@ use crate::error::Error;
 /// Sweeps after which the iteration is declared not converged (it needs 3–10 in practice).
 const MAX_SWEEPS: usize = 60;
 
-/// Singular values (descending) of the `k × m` matrix whose row `i` is `rows[i]` (each of
-/// length `m`). Rows that are exactly zero give exactly zero singular values.
+/// Singular values (descending) of a row-graded `k × m` matrix `A` (`k ≤ m` or any shape),
+/// each to high relative accuracy. Rows that are exactly zero give exactly zero singular
+/// values.
 ///
-/// Each row is kept as a mantissa row (largest entry in `[1, 2)`) times its own power of two,
-/// so rows from 1e300 down to the smallest subnormal are rotated without overflow or
-/// underflow; a singular value below f64's range comes out as 0.
+/// When the row norms of `A` span less than [`PRECONDITION_RANGE`], `A` is first
+/// preconditioned by a column-pivoted Householder QR of `Aᵀ` (Drmač & Veselić, "New fast and
+/// accurate Jacobi SVD algorithm I", SIAM J. Matrix Anal. Appl. 29, 2008): `Aᵀ Π = Q R`, so
+/// `σ(A) = σ(R)`, and the rows of `R` are nearly orthogonal already — Jacobi then needs two or
+/// three sweeps instead of eight to ten. Householder QR is column-wise backward stable, so each
+/// row of `A` (a column of `Aᵀ`) keeps its relative accuracy and `R` is row-graded like `A`.
+/// Wider ranges (rows below 1e-140 of the largest, where faer's squared norms would underflow)
+/// go to Jacobi directly.
+pub(crate) fn singular_values_graded(a: faer::MatRef<'_, f64>) -> Result<Vec<f64>, Error> {
+    let (k, m) = (a.nrows(), a.ncols());
+    let norms: Vec<f64> = (0..k)
+        .map(|i| (0..m).fold(0.0f64, |acc, j| acc.hypot(a[(i, j)])))
+        .collect();
+    if norms.iter().any(|x| !x.is_finite()) {
+        return Err(Error::Numerical(
+            "a factor of W(t) holds a non-finite entry".into(),
+        ));
+    }
+    let largest = norms.iter().fold(0.0f64, |x, &y| x.max(y));
+    let smallest = norms
+        .iter()
+        .filter(|&&x| x > 0.0)
+        .fold(f64::INFINITY, |x, &y| x.min(y));
+    if largest > 0.0 && smallest >= PRECONDITION_RANGE * largest && largest < 1e140 {
+        let (r, _) = crate::dense::col_piv_r(a.transpose());
+        let mut sv = row_singular_values(rows_of(r.as_ref()))?;
+        sv.resize(k, 0.0);
+        return Ok(sv);
+    }
+    row_singular_values(rows_of(a))
+}
+
+/// Row-norm range within which [`singular_values_graded`] preconditions with a QR.
+pub(crate) const PRECONDITION_RANGE: f64 = 1e-140;
+
+/// Singular values (descending) of the `k × m` matrix whose row `i` is `rows[i]` (each of
+/// length `m`), by one-sided Jacobi on the rows. Rows that are exactly zero give exactly zero
+/// singular values.
+///
+/// Each row is kept as a mantissa row times its own power of two (renormalized only when its
+/// size drifts by more than 2^±64), so rows from 1e300 down to the smallest subnormal are
+/// rotated without overflow or underflow; a singular value below f64's range comes out as 0.
 pub(crate) fn row_singular_values(rows: Vec<Vec<f64>>) -> Result<Vec<f64>, Error> {
     let k = rows.len();
-    let mut graded: Vec<ScaledRow> = Vec::with_capacity(k);
-    for row in rows {
-        if row.iter().any(|x| !x.is_finite()) {
-            return Err(Error::Numerical(
-                "a factor of W(t) holds a non-finite entry".into(),
-            ));
-        }
-        graded.push(ScaledRow::new(row));
+    let m = rows.first().map_or(0, Vec::len);
+    if rows.iter().flatten().any(|x| !x.is_finite()) {
+        return Err(Error::Numerical(
+            "a factor of W(t) holds a non-finite entry".into(),
+        ));
     }
-    // de Rijk: largest rows first.
-    graded.sort_by(|a, b| b.log2_norm().total_cmp(&a.log2_norm()));
-    let m = graded.first().map_or(0, |r| r.mantissa.len());
+    let mut graded = Graded::new(rows, m);
     let tol = f64::EPSILON * (m.max(1) as f64).sqrt();
-    let mut converged = false;
     for _ in 0..MAX_SWEEPS {
         let mut rotated = false;
         for p in 0..k {
             for q in p + 1..k {
-                let (head, tail) = graded.split_at_mut(q);
-                if rotate(&mut head[p], &mut tail[0], tol) {
-                    rotated = true;
-                }
+                rotated |= graded.rotate(p, q, tol);
             }
         }
+        graded.refresh();
         if !rotated {
-            converged = true;
-            break;
+            let mut sv: Vec<f64> = (0..k)
+                .map(|i| graded.norm2[i].sqrt() * pow2(graded.exponent[i]))
+                .collect();
+            sv.sort_by(|a, b| b.total_cmp(a));
+            return Ok(sv);
         }
     }
-    if !converged {
-        return Err(Error::Numerical(format!(
-            "one-sided Jacobi did not converge in {MAX_SWEEPS} sweeps (k = {k})"
-        )));
-    }
-    let mut sv: Vec<f64> = graded
-        .iter()
-        .map(|r| r.norm2.sqrt() * pow2(r.exponent))
-        .collect();
-    sv.sort_by(|a, b| b.total_cmp(a));
-    Ok(sv)
+    Err(Error::Numerical(format!(
+        "one-sided Jacobi did not converge in {MAX_SWEEPS} sweeps (k = {k})"
+    )))
 }
 
-/// A row as `mantissa · 2^exponent`, with `norm2 = ‖mantissa‖²` (0 for a zero row).
-struct ScaledRow {
-    mantissa: Vec<f64>,
-    exponent: i32,
-    norm2: f64,
+/// Rows as `mantissa_i · 2^exponent_i` in one contiguous buffer, with `norm2_i = ‖mantissa_i‖²`.
+struct Graded {
+    data: Vec<f64>,
+    m: usize,
+    exponent: Vec<i32>,
+    norm2: Vec<f64>,
 }
 
-impl ScaledRow {
-    fn new(mut mantissa: Vec<f64>) -> Self {
-        let largest = mantissa.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
-        if largest == 0.0 {
-            return Self {
-                mantissa,
-                exponent: 0,
-                norm2: 0.0,
-            };
+impl Graded {
+    fn new(rows: Vec<Vec<f64>>, m: usize) -> Self {
+        let k = rows.len();
+        let mut data = Vec::with_capacity(k * m);
+        for row in &rows {
+            data.extend_from_slice(row);
         }
-        let exponent = largest.log2().floor() as i32;
-        let down = pow2(-exponent);
-        for x in mantissa.iter_mut() {
-            *x *= down;
+        let mut g = Self {
+            data,
+            m,
+            exponent: vec![0; k],
+            norm2: vec![0.0; k],
+        };
+        for i in 0..k {
+            g.renormalize(i);
         }
-        let norm2 = dot(&mantissa, &mantissa);
+        // de Rijk: largest rows first.
+        let mut order: Vec<usize> = (0..k).collect();
+        order.sort_by(|&a, &b| g.log2_norm(b).total_cmp(&g.log2_norm(a)));
+        let mut data = Vec::with_capacity(k * m);
+        for &i in &order {
+            data.extend_from_slice(g.row(i));
+        }
         Self {
-            mantissa,
-            exponent,
-            norm2,
+            data,
+            m,
+            exponent: order.iter().map(|&i| g.exponent[i]).collect(),
+            norm2: order.iter().map(|&i| g.norm2[i]).collect(),
         }
     }
 
-    /// Brings the largest entry back into `[1, 2)` after a rotation (exact).
-    fn renormalize(&mut self) {
-        let row = std::mem::take(&mut self.mantissa);
-        let exponent = self.exponent;
-        *self = Self::new(row);
-        if self.norm2 > 0.0 {
-            self.exponent += exponent;
-        }
-        // Below every f64 (including subnormals): the row is zero. Without this a row that
-        // must vanish (more rows than columns, or an exactly singular matrix) would shrink by
-        // about ε per sweep forever, its exponent unbounded.
-        if self.exponent < UNDERFLOW_EXPONENT {
-            self.mantissa.iter_mut().for_each(|x| *x = 0.0);
-            self.exponent = 0;
-            self.norm2 = 0.0;
-        }
+    fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.m..(i + 1) * self.m]
     }
 
-    fn log2_norm(&self) -> f64 {
-        if self.norm2 == 0.0 {
+    fn log2_norm(&self, i: usize) -> f64 {
+        if self.norm2[i] == 0.0 {
             f64::NEG_INFINITY
         } else {
-            0.5 * self.norm2.log2() + self.exponent as f64
+            0.5 * self.norm2[i].log2() + self.exponent[i] as f64
         }
+    }
+
+    /// Scales row `i`'s mantissa so that its largest entry is in `[1, 2)` (exact), and sets a
+    /// row whose scale fell below every f64 to zero: without that, a row that must vanish
+    /// (more rows than columns, or an exactly singular matrix) would shrink by about ε per
+    /// sweep forever.
+    fn renormalize(&mut self, i: usize) {
+        let m = self.m;
+        let row = &mut self.data[i * m..(i + 1) * m];
+        let largest = row.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
+        if largest == 0.0 {
+            self.exponent[i] = 0;
+            self.norm2[i] = 0.0;
+            return;
+        }
+        let e = largest.log2().floor() as i32;
+        let down = pow2(-e);
+        row.iter_mut().for_each(|x| *x *= down);
+        self.exponent[i] += e;
+        if self.exponent[i] < UNDERFLOW_EXPONENT {
+            row.iter_mut().for_each(|x| *x = 0.0);
+            self.exponent[i] = 0;
+            self.norm2[i] = 0.0;
+            return;
+        }
+        self.norm2[i] = dot(row, row);
+    }
+
+    /// Fresh norms (and mantissas) once a sweep, so that the norm updates never drift.
+    fn refresh(&mut self) {
+        for i in 0..self.exponent.len() {
+            self.renormalize(i);
+        }
+    }
+
+    /// One rotation making rows `p < q` orthogonal; false if they already are (to `tol` in
+    /// cosine).
+    fn rotate(&mut self, p: usize, q: usize, tol: f64) -> bool {
+        let (np, nq) = (self.norm2[p], self.norm2[q]);
+        if np == 0.0 || nq == 0.0 {
+            return false;
+        }
+        let m = self.m;
+        let (head, tail) = self.data.split_at_mut(q * m);
+        let a = &mut head[p * m..(p + 1) * m];
+        let b = &mut tail[..m];
+        let g = dot(a, b);
+        if g.abs() <= tol * np.sqrt() * nq.sqrt() {
+            return false;
+        }
+        // True rows a·2^ea, b·2^eb, d = eb − ea. The rotation [c s; −s c] on the true rows is,
+        // in mantissa terms, a' = c a − (s 2^d) b, b' = (s 2^−d) a + c b.
+        let d = self.exponent[q] - self.exponent[p];
+        let (c, t, s_up, s_down) = if d.abs() > FIRST_ORDER_EXPONENT_GAP {
+            // ζ ≈ ∓n 2^{|d|}/(2g), t ≈ 1/(2ζ): only the small row moves, by its projection.
+            if d < 0 {
+                (1.0, 0.0, 0.0, -g / np)
+            } else {
+                (1.0, 0.0, g / nq, 0.0)
+            }
+        } else {
+            let (up, down) = (pow2(d), pow2(-d));
+            // t = tan θ, the smaller root of t² + 2ζt − 1 = 0 (hypot keeps ζ² finite).
+            let zeta = (nq * up - np * down) / (2.0 * g);
+            let t = zeta.signum() / (zeta.abs() + zeta.hypot(1.0));
+            let c = 1.0 / t.hypot(1.0);
+            let s = c * t;
+            (c, t, s * up, s * down)
+        };
+        for (x, y) in a.iter_mut().zip(b.iter_mut()) {
+            let (u, v) = (*x, *y);
+            *x = c * u - s_up * v;
+            *y = s_down * u + c * v;
+        }
+        if t != 0.0 {
+            // ‖a'‖² = ‖a‖² − t g and ‖b'‖² = ‖b‖² + t g in true units.
+            let dp = (d as f64).exp2();
+            self.norm2[p] = np - t * g * dp;
+            self.norm2[q] = nq + t * g / dp;
+        } else {
+            self.norm2[p] = dot(a, a);
+            self.norm2[q] = dot(b, b);
+        }
+        let before = np.max(nq);
+        for i in [p, q] {
+            let n = self.norm2[i];
+            if !(n > 2f64.powi(-64) && n < 2f64.powi(64)) || n < 1e-12 * before {
+                // Drifted out of range, or the update cancelled: recompute exactly.
+                self.renormalize(i);
+            }
+        }
+        true
     }
 }
 
@@ -143,46 +257,6 @@ const UNDERFLOW_EXPONENT: i32 = -1100;
 /// Gram–Schmidt step of the small row against the large one): the neglected terms are below
 /// `2^-1200` relative.
 const FIRST_ORDER_EXPONENT_GAP: i32 = 600;
-
-/// One Jacobi rotation making rows `a` and `b` orthogonal; false if they already are (to
-/// `tol` in cosine).
-fn rotate(a: &mut ScaledRow, b: &mut ScaledRow, tol: f64) -> bool {
-    if a.norm2 == 0.0 || b.norm2 == 0.0 {
-        return false;
-    }
-    let g = dot(&a.mantissa, &b.mantissa);
-    if g.abs() <= tol * a.norm2.sqrt() * b.norm2.sqrt() {
-        return false;
-    }
-    // True rows: a·2^ea, b·2^eb, d = eb − ea. Rotation [c s; −s c] on the true rows:
-    // a' = c a − (s 2^d) b, b' = (s 2^−d) a + c b in mantissa terms.
-    let d = b.exponent - a.exponent;
-    let (c, s_up, s_down) = if d.abs() > FIRST_ORDER_EXPONENT_GAP {
-        // ζ ≈ ±n 2^{|d|}/(2g), t ≈ 1/(2ζ): only the small row moves, by its projection.
-        if d < 0 {
-            (1.0, 0.0, -g / a.norm2)
-        } else {
-            (1.0, g / b.norm2, 0.0)
-        }
-    } else {
-        let up = pow2(d);
-        let down = pow2(-d);
-        // t = tan θ is the smaller root of t² + 2ζt − 1 = 0 (hypot keeps ζ² from overflowing).
-        let zeta = (b.norm2 * up - a.norm2 * down) / (2.0 * g);
-        let t = zeta.signum() / (zeta.abs() + zeta.hypot(1.0));
-        let c = 1.0 / t.hypot(1.0);
-        let s = c * t;
-        (c, s * up, s * down)
-    };
-    for (x, y) in a.mantissa.iter_mut().zip(b.mantissa.iter_mut()) {
-        let (u, v) = (*x, *y);
-        *x = c * u - s_up * v;
-        *y = s_down * u + c * v;
-    }
-    a.renormalize();
-    b.renormalize();
-    true
-}
 
 /// Rows of a column-major faer matrix, as owned vectors.
 pub(crate) fn rows_of(a: faer::MatRef<'_, f64>) -> Vec<Vec<f64>> {

@@ -467,15 +467,8 @@ impl Trajectory {
         ws.factor_inner()?;
         let chol = ws.factor.as_ref();
         if want.eigenvalues {
-            let rows: Vec<Vec<f64>> = (0..n)
-                .map(|i| {
-                    (0..=i)
-                        .map(|j| chol[(i, j)])
-                        .chain((i + 1..n).map(|_| 0.0))
-                        .collect()
-                })
-                .collect();
-            let sv = crate::jacobi::row_singular_values(rows)?;
+            let lower = Mat::from_fn(n, n, |i, j| if j <= i { chol[(i, j)] } else { 0.0 });
+            let sv = crate::jacobi::singular_values_graded(lower.as_ref())?;
             let root = self.alpha.sqrt();
             snap.eigenvalues = Some(
                 sv.iter()
@@ -547,7 +540,7 @@ impl Trajectory {
         let mut snap = Snapshot::empty(t);
         if want.eigenvalues {
             // σ(Q C) = σ(C): Q has orthonormal columns; C = Δ L̂⁻ᵀ is row-graded.
-            let sv = crate::jacobi::row_singular_values(crate::jacobi::rows_of(step.c.as_ref()))?;
+            let sv = crate::jacobi::singular_values_graded(step.c.as_ref())?;
             let mut eig: Vec<f64> = sv.iter().map(|s| s * s * self.scale).collect();
             eig.resize(n, 0.0);
             snap.eigenvalues = Some(eig);
