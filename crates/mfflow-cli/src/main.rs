@@ -11,7 +11,7 @@
 
 mod instance;
 
-use mfflow::ode::{integrate_factor, OdeOptions};
+use mfflow::ode::OdeOptions;
 use mfflow::theorems::{theorem3, theorem4, Verdict, DEFAULT_GRID_POINTS};
 use mfflow::trajectory::Want;
 use mfflow::{gd, metrics, Form, Mat, Trajectory};
@@ -204,10 +204,9 @@ fn solve(inst: &instance::Instance, method: &str, eta: Option<f64>) -> Result<So
                 .unzip()
         }
         "ode" => {
-            let (us, _) =
-                integrate_factor(target.y(), init.u0().as_ref(), times, OdeOptions::default())
-                    .map_err(numerical)?;
-            gram_and_spectrum(us.iter())?
+            let (points, _) = mfflow::ode::solve(target, init, times, OdeOptions::default())
+                .map_err(numerical)?;
+            points.into_iter().unzip()
         }
         _ => {
             let eta = eta.expect("checked by the caller");

@@ -16,6 +16,7 @@ pub fn gradient_descent(
     times: &[f64],
 ) -> Result<Vec<(f64, Mat<f64>)>, Error> {
     check_finite(u0, "the initial factor")?;
+    let bound = divergence_bound(y, u0, eta);
     descend(
         u0.to_owned(),
         eta,
@@ -24,9 +25,39 @@ pub fn gradient_descent(
             let g = factor_rhs(y, u.as_ref());
             *u += faer::Scale(eta) * g;
         },
-        |u| check_finite(u.as_ref(), "the gradient-descent iterate (step too large?)"),
+        |u| {
+            check_finite(u.as_ref(), "the gradient-descent iterate (step too large?)")?;
+            let trace = u.squared_norm_l2();
+            if trace > bound {
+                return Err(Error::BadParameter {
+                    what: "eta",
+                    why: format!(
+                        "gradient descent diverged: trace W = {trace:e} exceeds {bound:e}, \
+                         far outside where a convergent run can be; the step eta = {eta:e} is beyond \
+                         the stability limit (about 1 / max eigenvalue of y)"
+                    ),
+                });
+            }
+            Ok(())
+        },
     )
 }
+
+/// `trace W` beyond which gradient descent has certainly left the region where it converges.
+///
+/// For one direction the iteration is `w ← w (1 + η (l − w))²`; once `w > l + 2/η` the factor
+/// `|1 + η(l − w)|` exceeds 1 and `w` grows without bound. `trace W ≤ n λ_max(W)`, and
+/// `λ_max(Y) ≤ ‖Y‖_F`, so `trace W > 2 (n (‖Y‖_F + 2/η) + trace W(0))` means some direction is
+/// far past that point (the factor 2 and `trace W(0)` leave room for a large initialization,
+/// which the flow only shrinks towards `Y`).
+fn divergence_bound(y: MatRef<'_, f64>, u0: MatRef<'_, f64>, eta: f64) -> f64 {
+    let n = y.nrows() as f64;
+    2.0 * (n * (y.norm_l2() + 2.0 / eta) + u0.squared_norm_l2())
+}
+
+/// Most gradient-descent steps one call takes (the references run far fewer; beyond this a
+/// step is so small against the times asked for that the run would take hours).
+pub const MAX_STEPS: u64 = 100_000_000;
 
 /// The driver shared by every gradient descent here: runs `step` on the state until the step
 /// count nearest each time (`k = round(t / η)`, times in any order), checks the state with
@@ -45,6 +76,28 @@ pub(crate) fn descend<S: Clone>(
         });
     }
     crate::error::check_times(times)?;
+    if let Some(&t) = times.iter().find(|&&t| t > 0.0 && (t / eta).round() == 0.0) {
+        return Err(Error::BadParameter {
+            what: "eta",
+            why: format!(
+                "the step eta = {eta:e} is more than twice the time {t}: gradient descent would \
+                 report its initial point there (round(t / eta) = 0 steps)"
+            ),
+        });
+    }
+    if let Some(&t) = times
+        .iter()
+        .find(|&&t| (t / eta).round() > MAX_STEPS as f64)
+    {
+        return Err(Error::BadParameter {
+            what: "eta",
+            why: format!(
+                "reaching t = {t:e} with eta = {eta:e} takes {:e} steps, more than {MAX_STEPS}: use a \
+                 larger eta (or the closed form)",
+                (t / eta).round()
+            ),
+        });
+    }
     let steps: Vec<u64> = times.iter().map(|t| (t / eta).round() as u64).collect();
     let mut order: Vec<usize> = (0..times.len()).collect();
     order.sort_by_key(|&i| steps[i]);
@@ -81,6 +134,27 @@ mod tests {
         let (e1, e2) = (err(1e-2), err(5e-3));
         // Euler is first order: halving η roughly halves the error (ratio 2 up to O(η)).
         assert!(e1 > 0.0 && (e1 / e2 - 2.0).abs() < 0.2, "e1={e1} e2={e2}");
+    }
+
+    #[test]
+    fn divergence_and_useless_steps_are_errors_not_answers() {
+        // Issue 15, item 5: eta = 1.5 and 3 on l = 2 diverged to 6e199 / 4.9e40 with exit 0;
+        // eta = 1e300 reached only t = 0.
+        let y = Mat::from_fn(2, 2, |i, j| [[2.0, 0.5], [0.5, 1.0]][i][j]);
+        let u0 = Mat::from_fn(2, 2, |i, j| if i == j { 1e-3 } else { 0.0 });
+        for eta in [1.5, 3.0] {
+            let e = gradient_descent(y.as_ref(), u0.as_ref(), eta, &[30.0]).unwrap_err();
+            assert!(
+                e.to_string().contains("diverged") || e.to_string().contains("NaN"),
+                "{e}"
+            );
+        }
+        let e = gradient_descent(y.as_ref(), u0.as_ref(), 1e300, &[0.0, 20.0]).unwrap_err();
+        assert!(e.to_string().contains("round(t / eta) = 0"), "{e}");
+        let e = gradient_descent(y.as_ref(), u0.as_ref(), 1e-12, &[1e6]).unwrap_err();
+        assert!(e.to_string().contains("steps"), "{e}");
+        // A stable step still works: eta = 0.3 < 1/l1 ≈ 0.45.
+        assert!(gradient_descent(y.as_ref(), u0.as_ref(), 0.3, &[30.0]).is_ok());
     }
 
     #[test]

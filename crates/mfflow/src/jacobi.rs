@@ -95,7 +95,7 @@ pub(crate) fn row_singular_values(rows: Vec<Vec<f64>>) -> Result<Vec<f64>, Error
         graded.refresh();
         if !rotated {
             let mut sv: Vec<f64> = (0..k)
-                .map(|i| graded.norm2[i].sqrt() * pow2(graded.exponent[i]))
+                .map(|i| scale_pow2(graded.norm2[i].sqrt(), graded.exponent[i]))
                 .collect();
             sv.sort_by(|a, b| b.total_cmp(a));
             return Ok(sv);
@@ -171,8 +171,7 @@ impl Graded {
             return;
         }
         let e = largest.log2().floor() as i32;
-        let down = pow2(-e);
-        row.iter_mut().for_each(|x| *x *= down);
+        row.iter_mut().for_each(|x| *x = scale_pow2(*x, -e));
         self.exponent[i] += e;
         if self.exponent[i] < UNDERFLOW_EXPONENT {
             row.iter_mut().for_each(|x| *x = 0.0);
@@ -265,6 +264,13 @@ pub(crate) fn rows_of(a: faer::MatRef<'_, f64>) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// `x · 2^e` for `e` in `[−2046, 2046]`, in two exact steps, so that a subnormal `x` can be
+/// brought to `[1, 2)` (which needs more than `2^1023`, not representable in one factor).
+pub(crate) fn scale_pow2(x: f64, e: i32) -> f64 {
+    let half = e / 2;
+    x * pow2(half) * pow2(e - half)
+}
+
 /// `2^e` for any `e` in f64's exponent range (exact).
 pub(crate) fn pow2(e: i32) -> f64 {
     // Two factors, so that e down to −2044 and up to 2046 stay exact without overflow of one.
@@ -317,13 +323,29 @@ mod tests {
     }
 
     #[test]
+    fn subnormal_rows_are_resolved() {
+        // A subnormal row beside two rows spanning the plane: it must vanish, not poison them
+        // (2^1044 is not an f64: scaling it up in one factor made NaN rows).
+        let rows = vec![
+            vec![0.9978171391511225, -1.415754553874457],
+            vec![-1.1559587526713522, -0.8147142825079757],
+            vec![-4.35e-210, -3.07e-210],
+            vec![-4.087397534e-315, -2.880778556e-315],
+        ];
+        let sv = row_singular_values(rows).unwrap();
+        assert!((sv[0] * sv[0] - 3.0).abs() < 1e-13 && (sv[1] * sv[1] - 2.0).abs() < 1e-13);
+        assert_eq!(&sv[2..], &[0.0, 0.0]);
+        assert_eq!(scale_pow2(4e-315, 1044) / 4e-315, scale_pow2(1.0, 1044));
+    }
+
+    #[test]
     fn huge_and_tiny_scales_do_not_overflow() {
         let rows = vec![vec![1e300, 2e300], vec![3e-300, -1e-300]];
         let sv = row_singular_values(rows).unwrap();
         assert!((sv[0] / (5f64.sqrt() * 1e300) - 1.0).abs() < 1e-15);
         // The rows are orthogonal? (1,2)·(3,−1) = 1 ≠ 0, but the second is 1e600 times smaller:
         // its singular value is its component orthogonal to the first, |det| / σ₁.
-        let want = (1.0 * -1.0 - 2.0 * 3.0f64).abs() * 1e300 * 1e-300 / (5f64.sqrt() * 1e300);
+        let want = (-1.0 - 2.0 * 3.0f64).abs() * 1e300 * 1e-300 / (5f64.sqrt() * 1e300);
         assert!((sv[1] / want - 1.0).abs() < 1e-14, "{} vs {want}", sv[1]);
     }
 }

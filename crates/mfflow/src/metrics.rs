@@ -70,6 +70,19 @@ pub fn max_abs_diff(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> f64 {
     crate::target::max_abs((a - b).as_ref())
 }
 
+/// Eigenvalues (descending) of `W = G Gᵀ` from a factor `G` (n × m), each to high relative
+/// accuracy when the rows of `G` are graded (`G = D B`, `B` well conditioned): the squared
+/// singular values of `G` by one-sided Jacobi (see the crate's `jacobi` module), padded with
+/// zeros to `n`. Use it on factors in the eigenbasis of `Y`, where the rows carry the grading.
+pub fn eigenvalues_of_factor(g: MatRef<'_, f64>) -> Result<Vec<f64>, Error> {
+    let n = g.nrows();
+    let mut sv = crate::jacobi::singular_values_graded(g)?;
+    sv.truncate(n);
+    let mut eig: Vec<f64> = sv.iter().map(|s| s * s).collect();
+    eig.resize(n, 0.0);
+    Ok(eig)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

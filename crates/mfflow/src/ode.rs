@@ -113,6 +113,32 @@ pub fn integrate<F>(
 where
     F: Fn(MatRef<'_, f64>) -> Mat<f64>,
 {
+    integrate_scaled(x0, times, options, ErrorScale::Entrywise, f)
+}
+
+/// Smallest row size, relative to the largest row, that [`ErrorScale::RowWise`] resolves.
+const ROW_SCALE_FLOOR: f64 = 1e-280;
+
+/// What the local error of each entry is measured against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ErrorScale {
+    /// `atol + rtol · |x_ij|` (Hairer's default).
+    Entrywise,
+    /// `rtol · max_j |x_ij|`: every row against its own size, so a row at 1e-150 is resolved
+    /// as well as a row at 1 (the graded rows of `Φᵀ U` in [`solve`]).
+    RowWise,
+}
+
+fn integrate_scaled<F>(
+    x0: MatRef<'_, f64>,
+    times: &[f64],
+    options: OdeOptions,
+    scale: ErrorScale,
+    f: F,
+) -> Result<(Vec<Mat<f64>>, OdeStats), Error>
+where
+    F: Fn(MatRef<'_, f64>) -> Mat<f64>,
+{
     check_finite(x0, "the initial factor")?;
     crate::error::check_times(times)?;
     if !(options.rtol > 0.0 && options.rtol < 1.0) {
@@ -167,10 +193,33 @@ where
             }
             let mut err_sum = 0.0;
             let (rows, cols) = (x.nrows(), x.ncols());
+            let row_size: Vec<f64> = match scale {
+                ErrorScale::Entrywise => Vec::new(),
+                ErrorScale::RowWise => {
+                    let sizes: Vec<f64> = (0..rows)
+                        .map(|i| {
+                            (0..cols).fold(0.0f64, |a, j| {
+                                a.max(x[(i, j)].abs()).max(x_new[(i, j)].abs())
+                            })
+                        })
+                        .collect();
+                    // Rows below 1e-280 of the largest touch no representable entry of W
+                    // (1e-560 relative): they are controlled absolutely there, not relative to
+                    // their own (sub)normal size, which would force ever smaller steps.
+                    let floor = ROW_SCALE_FLOOR * sizes.iter().fold(0.0f64, |a, &b| a.max(b));
+                    sizes.into_iter().map(|v| v.max(floor)).collect()
+                }
+            };
             for j in 0..cols {
                 for i in 0..rows {
                     let e: f64 = (0..7).map(|s| E[s] * k[s][(i, j)]).sum::<f64>() * h_try;
-                    let sc = atol + options.rtol * x[(i, j)].abs().max(x_new[(i, j)].abs());
+                    let sc = match scale {
+                        ErrorScale::Entrywise => {
+                            atol + options.rtol * x[(i, j)].abs().max(x_new[(i, j)].abs())
+                        }
+                        // An exactly zero row stays zero (e = 0): any positive scale will do.
+                        ErrorScale::RowWise => (options.rtol * row_size[i]).max(f64::MIN_POSITIVE),
+                    };
                     err_sum += (e / sc) * (e / sc);
                 }
             }
@@ -202,6 +251,66 @@ where
             .collect(),
         stats,
     ))
+}
+
+/// `W(t)` in the original basis and its eigenvalues (descending), at one time.
+pub type OdePoint = (Mat<f64>, Vec<f64>);
+
+/// The flow at each time by integration, for the `mfflow` command's `--method ode`: `W(t)` in
+/// the original basis and its eigenvalues (descending), with the step counters.
+///
+/// Unlike [`integrate_factor`], this integrates in the eigenbasis of `Y`, `Ũ = Φᵀ U`,
+/// `dŨ/dt = (Λ − Ũ Ũᵀ) Ũ`, with each row's error measured against that row's size and the
+/// instance normalized like the closed form (`Y/s`, `t s`). In the original basis an
+/// unlearned direction at `√α ≈ 1e-150` sits beside learned ones of size 1 in the same
+/// entries, so rounding (1e-16 of the learned part) replaces it and the direction is learned
+/// far too early (at α = 1e-300: near t ≈ 200 instead of ≈ 435). In the eigenbasis each row is
+/// one direction: `ΛŨ` and `Ũ (ŨᵀŨ)` are computed row by row to that row's own relative
+/// accuracy, so the α-level rows are resolved. The eigenvalues come from the graded factor
+/// `Ũ` by one-sided Jacobi (relative accuracy, see [`crate::metrics::eigenvalues_of_factor`]).
+pub fn solve(
+    target: &crate::Target,
+    init: &crate::Init,
+    times: &[f64],
+    options: OdeOptions,
+) -> Result<(Vec<OdePoint>, OdeStats), Error> {
+    let norm = crate::trajectory::Normalized::new(target, init)?;
+    let root = norm.alpha.sqrt();
+    let mut u0 = target.to_eigenbasis(norm.shape.as_ref());
+    u0 *= faer::Scale(root);
+    let l = norm.l.clone();
+    let scaled_times: Vec<f64> = times
+        .iter()
+        .map(|&t| (t * norm.scale).min(crate::trajectory::MAX_NORMALIZED_TIME))
+        .collect();
+    let rhs = |u: MatRef<'_, f64>| -> Mat<f64> {
+        let gram = u.transpose() * u;
+        let mut out = u * gram;
+        for j in 0..out.ncols() {
+            for i in 0..out.nrows() {
+                out[(i, j)] = l[i] * u[(i, j)] - out[(i, j)];
+            }
+        }
+        out
+    };
+    let (factors, stats) = integrate_scaled(
+        u0.as_ref(),
+        &scaled_times,
+        options,
+        ErrorScale::RowWise,
+        rhs,
+    )?;
+    let root_scale = norm.scale.sqrt();
+    let points = factors
+        .into_iter()
+        .map(|mut g| {
+            g *= faer::Scale(root_scale);
+            let eigenvalues = crate::metrics::eigenvalues_of_factor(g.as_ref())?;
+            let z = target.from_eigenbasis(g.as_ref());
+            Ok((&z * z.transpose(), eigenvalues))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok((points, stats))
 }
 
 /// Hairer's starting-step heuristic.

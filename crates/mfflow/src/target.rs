@@ -40,27 +40,26 @@ impl Target {
         // Work on Y scaled by a power of two (exact) with largest entry in [1, 2): the
         // eigensolver's internal norms and the asymmetry test then neither overflow (entries up
         // to f64::MAX) nor underflow (entries down to the smallest subnormal).
-        let (down, up) = match scale {
-            s if s == 0.0 => (1.0, 1.0),
-            s => {
-                let e = s.log2().floor() as i32;
-                (crate::jacobi::pow2(-e), crate::jacobi::pow2(e))
-            }
+        let e = if scale == 0.0 {
+            0
+        } else {
+            scale.log2().floor() as i32
         };
-        let scaled = Mat::from_fn(n, n, |i, j| y[(i, j)] * down);
+        let up = |x: f64| crate::jacobi::scale_pow2(x, e);
+        let scaled = Mat::from_fn(n, n, |i, j| crate::jacobi::scale_pow2(y[(i, j)], -e));
         let asymmetry = (0..n)
             .flat_map(|i| (0..i).map(move |j| (i, j)))
             .map(|(i, j)| (scaled[(i, j)] - scaled[(j, i)]).abs())
             .fold(0.0, f64::max);
         if asymmetry > SYMMETRY_TOLERANCE * max_abs(scaled.as_ref()) {
             return Err(Error::NotSymmetric {
-                asymmetry: asymmetry * up,
+                asymmetry: up(asymmetry),
                 tolerance: SYMMETRY_TOLERANCE * scale,
             });
         }
         let sym_scaled = Mat::from_fn(n, n, |i, j| 0.5 * scaled[(i, j)] + 0.5 * scaled[(j, i)]);
         let (phi, eigenvalues) = sorted_eigen(sym_scaled.as_ref())?;
-        let eigenvalues: Vec<f64> = eigenvalues.into_iter().map(|l| l * up).collect();
+        let eigenvalues: Vec<f64> = eigenvalues.into_iter().map(up).collect();
         if let Some(bad) = eigenvalues.iter().find(|l| !l.is_finite()) {
             return Err(Error::BadParameter {
                 what: "y",
@@ -70,7 +69,7 @@ impl Target {
                 ),
             });
         }
-        let sym = Mat::from_fn(n, n, |i, j| sym_scaled[(i, j)] * up);
+        let sym = Mat::from_fn(n, n, |i, j| up(sym_scaled[(i, j)]));
         let norm = eigenvalues.iter().fold(0.0f64, |m, l| m.max(l.abs()));
         let zero = ZERO_FACTOR * n as f64 * f64::EPSILON * norm;
         let eigenvalues = eigenvalues

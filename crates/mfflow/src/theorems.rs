@@ -249,6 +249,20 @@ fn finish(
     let alpha_ok = alpha <= alpha_bound;
     let separation_ok = separation > ratio;
     let intervals = intervals(l, k_rank, alpha, c, big_c);
+    // eps near the ends of f64 (1e-300, say) makes C_eps or c_eps overflow or underflow, and
+    // the intervals infinite: say so rather than measure (or print) infinities.
+    let finite = c.is_finite()
+        && c > 0.0
+        && big_c.is_finite()
+        && intervals
+            .iter()
+            .all(|iv| iv.start.is_finite() && iv.end.is_none_or(f64::is_finite));
+    if !finite {
+        return Ok(Verdict::not_applicable(format!(
+            "with this eps the constants are not representable in f64 (c_eps = {c:e}, \
+             C_eps = {big_c:e}): the intervals I_k would be infinite"
+        )));
+    }
     let max_error = measure(target, init, &intervals, grid_points)?;
     let reason = match (alpha_ok, separation_ok) {
         (true, true) => None,
@@ -359,6 +373,28 @@ mod tests {
         let target = Target::diagonal(&[4.0, 1.0]).unwrap();
         let init = Init::new(1e-6, Mat::<f64>::identity(2, 2).as_ref()).unwrap();
         (target, init)
+    }
+
+    #[test]
+    fn an_eps_beyond_f64_is_a_reason_not_an_infinite_time() {
+        // Issue 15, item 8: bounds --eps 1e-300 failed with "times must be finite, got inf".
+        let target = Target::diagonal(&[2.0, 1.0]).unwrap();
+        let init = Init::spectral(1e-6, target.phi(), &[1.0, 1.0]).unwrap();
+        for eps in [1e-300, 1e-310, 5e-324] {
+            for v in [
+                theorem3(&target, &init, eps, 11).unwrap(),
+                theorem4(&target, &init, eps, 11).unwrap(),
+            ] {
+                assert!(!v.applies && v.reason.is_some(), "{v:?}");
+                for iv in &v.intervals {
+                    assert!(iv.start.is_finite() && iv.end.is_none_or(f64::is_finite));
+                }
+                assert!(v.max_error.iter().flatten().all(|e| e.is_finite()));
+            }
+        }
+        // C_eps = l1^2 / (eps min s) overflows at the smallest eps: said, not measured.
+        let v = theorem3(&target, &init, 5e-324, 11).unwrap();
+        assert!(v.reason.unwrap().contains("not representable"));
     }
 
     #[test]

@@ -157,22 +157,29 @@ fn power_of_two_below(x: f64) -> (f64, i32) {
     (crate::jacobi::pow2(e), e)
 }
 
-impl Trajectory {
-    /// Prepares the time-independent work for `target` and `init` with the chosen route.
-    pub fn new(target: &Target, init: &Init, form: Form) -> Result<Self, Error> {
+/// The instance in normalized units (see [`Trajectory`]'s docs): `Y' = Y/s`, `W'(0) = W(0)/s`
+/// with `W'(0) = α' Ū₀' Ū₀'ᵀ`, `max|Ū₀'|` in `[1, 2)`, `t' = s t`; `s` a power of two. Shared
+/// by the closed form and the ODE reference ([`crate::ode::solve`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Normalized {
+    /// `s`.
+    pub(crate) scale: f64,
+    /// `α'`.
+    pub(crate) alpha: f64,
+    /// `Ū₀'` (original basis).
+    pub(crate) shape: Mat<f64>,
+    /// `l / s`.
+    pub(crate) l: Vec<f64>,
+}
+
+impl Normalized {
+    /// Normalizes `(Y, α, Ū₀)`, refusing (with the reason) what f64 cannot carry.
+    pub(crate) fn new(target: &Target, init: &Init) -> Result<Self, Error> {
         let n = target.n();
-        if init.shape().nrows() != n {
-            return Err(Error::DimensionMismatch {
-                what: "the rows of the initialization shape u0",
-                expected: n,
-                found: init.shape().nrows(),
-            });
-        }
         // Normalization (see the type's docs): Ū₀' = Ū₀ / 2^e_c with max|Ū₀'| in [1, 2).
         let (_, e_c) = power_of_two_below(crate::target::max_abs(init.shape()));
-        let shape_down = crate::jacobi::pow2(-e_c);
         let shape = Mat::from_fn(n, init.shape().ncols(), |i, j| {
-            init.shape()[(i, j)] * shape_down
+            crate::jacobi::scale_pow2(init.shape()[(i, j)], -e_c)
         });
         let log2_w0 = init.alpha().log2() + 2.0 * e_c as f64; // log₂(α max|Ū₀|²)
         let log2_y = if target.norm() > 0.0 {
@@ -186,7 +193,7 @@ impl Trajectory {
                 what: "y",
                 why: format!(
                     "||y|| = {:e} exceeds {MAX_MAGNITUDE:e}: scale the instance down \
-                     (W -> W/c, y -> y/c, alpha -> alpha/c, t -> c t leave the flow unchanged)",
+                         (W -> W/c, y -> y/c, alpha -> alpha/c, t -> c t leave the flow unchanged)",
                     target.norm()
                 ),
             });
@@ -198,7 +205,7 @@ impl Trajectory {
                 what: "alpha",
                 why: format!(
                     "W(0) = alpha u0 u0^T may reach about 10^{:.0}, beyond {MAX_MAGNITUDE:e}: \
-                     use a smaller alpha or u0",
+                         use a smaller alpha or u0",
                     log2_w0_bound * std::f64::consts::LOG10_2
                 ),
             });
@@ -208,17 +215,42 @@ impl Trajectory {
         let relative = log2_w0 - e_s as f64; // log₂ α'
         if relative < MIN_RELATIVE_SCALE.log2() {
             return Err(Error::BadParameter {
-                what: "alpha",
-                why: format!(
-                    "alpha max|u0|^2 / ||y|| = 10^{:.0} is below {MIN_RELATIVE_SCALE:e}: f64 cannot \
-                     carry the flow over more than 300 decades (W(0) would underflow)",
-                    relative * std::f64::consts::LOG10_2
-                ),
+                    what: "alpha",
+                    why: format!(
+                        "alpha max|u0|^2 / ||y|| = 10^{:.0} is below {MIN_RELATIVE_SCALE:e}: f64 cannot \
+                         carry the flow over more than 300 decades (W(0) would underflow)",
+                        relative * std::f64::consts::LOG10_2
+                    ),
+                });
+        }
+        let alpha = crate::jacobi::scale_pow2(init.alpha(), 2 * e_c - e_s);
+        let l: Vec<f64> = target.eigenvalues().iter().map(|&li| li / scale).collect();
+        Ok(Self {
+            scale,
+            alpha,
+            shape,
+            l,
+        })
+    }
+}
+
+impl Trajectory {
+    /// Prepares the time-independent work for `target` and `init` with the chosen route.
+    pub fn new(target: &Target, init: &Init, form: Form) -> Result<Self, Error> {
+        let n = target.n();
+        if init.shape().nrows() != n {
+            return Err(Error::DimensionMismatch {
+                what: "the rows of the initialization shape u0",
+                expected: n,
+                found: init.shape().nrows(),
             });
         }
-        let alpha = init.alpha() * crate::jacobi::pow2(2 * e_c - e_s);
-        let l: Vec<f64> = target.eigenvalues().iter().map(|&li| li / scale).collect();
-
+        let Normalized {
+            scale,
+            alpha,
+            shape,
+            l,
+        } = Normalized::new(target, init)?;
         let shape_eig = target.to_eigenbasis(shape.as_ref());
         let (u, sigma) = reduced_svd(shape_eig.as_ref())?;
         let svd_rank = sigma.len();
@@ -565,6 +597,16 @@ impl Trajectory {
 
     /// Factor-form factors at every requested time: checkpoints sequentially, then the time
     /// points from their checkpoint in parallel. Returned in the order of `times`.
+    ///
+    /// **Fast-forward.** Walking checkpoints costs one step per `h = 250 / l_max`, so a time
+    /// `t` costs `t l_max / 250` steps. Once the walk reaches a *stationary* checkpoint (see
+    /// [`is_stationary`]: every row along `l ≤ 0` exactly zero, every other entry of `W̃`
+    /// unchanged by a whole step to rounding), the flow from there on is the same from every
+    /// later checkpoint: the remaining checkpoints are that one, and a time `t` beyond it is
+    /// evaluated as `τ = t mod h` from it — the cost no longer grows with `t` (a rank-r start
+    /// on a rank-r-or-less target reaches this once its unlearned rows have decayed to exact
+    /// zero). A walk that would still need more than [`max_checkpoint_steps`] steps is
+    /// refused with the reason instead of running for hours.
     fn factor_path(
         &self,
         g0: &Mat<f64>,
@@ -573,38 +615,53 @@ impl Trajectory {
     ) -> Result<Vec<StepFactor>, Error> {
         let l = &self.l;
         let times: Vec<f64> = times.iter().map(|&t| self.normalized_time(t)).collect();
-        // Checkpoint index of each time (t = k h exactly uses checkpoint k with τ = 0).
-        let index = |t: f64| -> usize {
+        // Checkpoint index of each time (t = k h exactly uses checkpoint k with τ = 0), as an
+        // f64: exact up to 2^53, and beyond that only a frozen walk can get there.
+        let index = |t: f64| -> f64 {
             if step.is_finite() {
-                (t / step).floor() as usize
+                (t / step).floor()
             } else {
-                0
+                0.0
             }
         };
-        let mut needed: Vec<usize> = times.iter().map(|&t| index(t)).collect();
-        needed.sort_unstable();
+        let mut needed: Vec<f64> = times.iter().map(|&t| index(t)).collect();
+        needed.sort_by(f64::total_cmp);
         needed.dedup();
+        let limit = max_checkpoint_steps(g0.nrows(), g0.ncols());
         // Walk the checkpoints once, keeping only those some time point starts from.
-        let mut kept: Vec<(usize, Mat<f64>)> = Vec::with_capacity(needed.len());
+        let mut kept: Vec<(f64, Mat<f64>)> = Vec::with_capacity(needed.len());
         let mut current = g0.clone();
-        let mut k = 0usize;
+        let mut k = 0.0f64;
+        let mut frozen = false;
         for &target_k in &needed {
-            while k < target_k {
-                let next = woodbury_step(l, current.as_ref(), step)?.factor();
-                current = compress(l, next);
-                k += 1;
+            while k < target_k && !frozen {
+                if k >= limit as f64 {
+                    return Err(Error::BadParameter {
+                        what: "times",
+                        why: format!(
+                            "t = {:e} needs {target_k:e} checkpoint steps of the factor form \
+                             (one per 250 / (s l_max)) and the trajectory has not become \
+                             stationary after {limit}; ask for earlier times",
+                            target_k * step / self.scale
+                        ),
+                    });
+                }
+                let next = compress(l, woodbury_step(l, current.as_ref(), step)?.factor());
+                frozen = is_stationary(l, current.as_ref(), next.as_ref());
+                current = next;
+                k += 1.0;
             }
-            kept.push((k, current.clone()));
+            kept.push((if frozen { target_k } else { k }, current.clone()));
         }
         times
             .par_iter()
             .map(|&t| {
                 let k = index(t);
                 let pos = kept
-                    .binary_search_by_key(&k, |(kk, _)| *kk)
+                    .binary_search_by(|(kk, _)| kk.total_cmp(&k))
                     .expect("checkpoint computed above");
                 let tau = if step.is_finite() {
-                    t - k as f64 * step
+                    (t - k * step).clamp(0.0, step)
                 } else {
                     t
                 };
@@ -612,6 +669,47 @@ impl Trajectory {
             })
             .collect()
     }
+}
+
+/// Most checkpoint steps one evaluation walks before giving up: about 1e10 flops of
+/// `O(n m²)` steps (seconds), between 1e3 and 2e5 steps (`t ‖Y‖` up to 5e7).
+fn max_checkpoint_steps(n: usize, m: usize) -> u64 {
+    (1e10 / (n as f64 * (m * m) as f64)).clamp(1e3, 2e5) as u64
+}
+
+/// Whether a checkpoint step from factor `before` to `after` left `W̃` unchanged to rounding,
+/// in the graded sense (`|ΔW̃_ij| ≤ 64 n ε √(W̃_ii W̃_jj)`, zero diagonals staying exactly
+/// zero), with every row along `lᵢ ≤ 0` exactly zero.
+///
+/// Why that makes every later checkpoint the same: a row along `lᵢ > 0` that is not yet
+/// learned grows by `e^{lᵢ h} ≥ e^{250 lᵢ / l_max}` in a step and a row that is being
+/// out-competed (r below the number of positive eigenvalues) decays by a similar factor, so
+/// neither passes the test until it is learned or has underflowed to exact zero; rows along
+/// `lᵢ = 0` of a full-rank factor decay only like `1/√(2t)`, which can look stationary over
+/// one step, hence the separate requirement that they be zero.
+fn is_stationary(l: &[f64], before: MatRef<'_, f64>, after: MatRef<'_, f64>) -> bool {
+    let n = before.nrows();
+    if before.ncols() != after.ncols() {
+        return false;
+    }
+    for i in 0..n {
+        if l[i] <= 0.0 && (0..after.ncols()).any(|j| after[(i, j)] != 0.0) {
+            return false;
+        }
+    }
+    let w0 = dense::scaled_gram(before, 1.0);
+    let w1 = dense::scaled_gram(after, 1.0);
+    let tol = 64.0 * n as f64 * f64::EPSILON;
+    for j in 0..n {
+        for i in j..n {
+            let scale = (w1[(i, i)] * w1[(j, j)]).sqrt();
+            let diff = (w1[(i, j)] - w0[(i, j)]).abs();
+            if (scale == 0.0 && diff != 0.0) || diff > tol * scale {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// A factor of `W̃` as `Q C`: `Q` (n × m) with orthonormal columns and `C = Δ L̂⁻ᵀ` (m × m),
