@@ -89,11 +89,11 @@ pub fn main(root: &Path, args: &[String]) -> Result<(), String> {
         result?;
         let written: Vec<String> = selected.iter().map(|n| format!("{n}/")).collect();
         eprintln!(
-            "xtask: done: wrote {} and README.md in {} ({} experiment(s); wall-clock times in each \
+            "xtask: done: wrote {} and README.md in {}/ ({}; wall-clock times in each \
              run-info.json, which git ignores)",
             written.join(", "),
             shown(root, &reports),
-            selected.len()
+            reports.display()
         );
         return Ok(());
     }
