@@ -28,9 +28,21 @@ fn main() -> ExitCode {
     // Parallelism is over time points (inside the library); each point's dense kernels run
     // sequentially so that results are identical whatever the number of threads.
     faer::set_global_parallelism(faer::Par::Seq);
-    // Help and version exit 0 on stdout; usage errors exit 2 (clap's code for them, which is
-    // also ours for bad input).
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version: stdout, exit 0.
+        Err(e) if !e.use_stderr() => e.exit(),
+        // Usage errors: clap's message (with its suggestion), each line escaped like ours since
+        // it quotes the arguments, exit 2 (clap's code for them, which is also ours for bad
+        // input).
+        Err(e) => {
+            let text = e.render().to_string();
+            for line in text.trim_end().lines() {
+                eprintln!("{}", one_line(line));
+            }
+            return ExitCode::from(failure::BAD_INPUT);
+        }
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure { message, code }) => {

@@ -123,6 +123,11 @@ fn unknown_subcommands_and_flags_are_named_with_a_suggestion() {
         "{}",
         stderr(&o)
     );
+    // Quoted arguments are escaped too: no raw escape sequence reaches the terminal.
+    let o = run(&["\u{1b}[2Jx\u{202E}y"]);
+    // (clap drops the escape sequence itself; the bidi override is escaped by mfflow.)
+    refused(&o, "x\\u{202e}y'");
+    assert!(!stderr(&o).contains('\u{1b}') && !stderr(&o).contains('\u{202E}'));
 }
 
 #[test]
