@@ -242,6 +242,45 @@ mod tests {
     use super::*;
     use std::time::{Duration, Instant};
 
+    /// What a run leaves in reports/ besides the committed reports (timings, staging
+    /// directories, locks) is ignored by git, so `reproduce` leaves `git status` empty; the
+    /// reports themselves and the performance report's run info are not ignored.
+    #[test]
+    fn run_by_products_are_ignored_by_git() {
+        let root = crate::util::workspace_root();
+        let ignored = |rel: &str| {
+            Command::new("git")
+                .arg("-C")
+                .arg(&root)
+                .args(["check-ignore", "-q", "--no-index", rel])
+                .status()
+                .ok()
+                .and_then(|s| s.code())
+        };
+        if ignored("reports/README.md").is_none_or(|c| c > 1) {
+            eprintln!("not a git checkout: nothing to check");
+            return;
+        }
+        for rel in [
+            "reports/asymmetric/run-info.json",
+            "reports/new-experiment/run-info.json",
+            "reports/.asymmetric.staging-12-34-0",
+            "reports/.asymmetric.old-12-34-0",
+            "reports/.asymmetric.lock",
+            "reports/.reproduce.lock",
+        ] {
+            assert_eq!(ignored(rel), Some(0), "{rel} is not ignored");
+        }
+        for rel in [
+            "reports/README.md",
+            "reports/asymmetric/README.md",
+            "reports/asymmetric/manifest.json",
+            "reports/performance/run-info.json",
+        ] {
+            assert_eq!(ignored(rel), Some(1), "{rel} is ignored");
+        }
+    }
+
     /// A second holder of the reproduce lock waits until the first releases it.
     #[test]
     fn a_second_run_waits_for_the_lock() {

@@ -321,13 +321,33 @@ fn watch_parent(staging: &Path, state: &Arc<Mutex<RunState>>) {
 }
 
 /// Writes a file through a temporary sibling and a rename, so readers never see half of it.
+/// The temporary file has a name unique to this write and is created exclusively, so two
+/// writers of the same path never share it and a file planted under that name is never
+/// written through.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
     let name = path
         .file_name()
         .ok_or_else(|| lab_err!("`{}` is not a file path", path.display()))?;
-    let tmp = path.with_file_name(format!(".{}.tmp", name.to_string_lossy()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)?;
+    let dir = parent_of(path);
+    let (mut file, tmp) = (0..100)
+        .find_map(|_| {
+            let tmp = unique_name(dir, &format!(".{}.tmp", name.to_string_lossy()));
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .ok()
+                .map(|f| (f, tmp))
+        })
+        .ok_or_else(|| lab_err!("cannot create a temporary file in {}", dir.display()))?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(lab_err!("cannot write {}: {e}", path.display()));
+    }
     Ok(())
 }
 
