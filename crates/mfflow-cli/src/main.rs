@@ -40,6 +40,9 @@ fn main() -> ExitCode {
             for line in text.trim_end().lines() {
                 eprintln!("{}", one_line(line));
             }
+            if e.kind() == clap::error::ErrorKind::InvalidSubcommand && !text.contains("similar") {
+                eprintln!("  tip: the commands are `solve` and `bounds`");
+            }
             return ExitCode::from(failure::BAD_INPUT);
         }
     };

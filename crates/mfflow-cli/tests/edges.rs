@@ -108,7 +108,13 @@ fn version_and_help() {
 fn unknown_subcommands_and_flags_are_named_with_a_suggestion() {
     let ex = example();
     let ex = ex.to_str().unwrap();
-    refused(&run(&["foo", ex]), "unrecognized subcommand 'foo'");
+    let o = run(&["foo", ex]);
+    refused(&o, "unrecognized subcommand 'foo'");
+    assert!(
+        stderr(&o).contains("the commands are `solve` and `bounds`"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&["slove", ex]);
     refused(&o, "'slove'");
     assert!(
