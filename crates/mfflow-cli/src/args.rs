@@ -20,11 +20,11 @@ Exit codes:
 
 const INSTANCE: &str = "\
 INSTANCE.toml has exactly four keys:
-  alpha = 1e-6                  initialization scale, > 0
+  alpha = 1e-6                      initialization scale, > 0
   y     = [[2.0, 0.5], [0.5, 1.0]]  symmetric n x n target (indefinite is fine)
-  u0    = [[1.0, 0.2, 0.0], ...]  n x r shape, any r and rank; U(0) = sqrt(alpha) * u0
-  times = [0.0, 2.0, 8.0]       times t >= 0, any order (t is the flow's time: a rate
-                                l_i of Y changes W like exp(2 l_i t))
+  u0    = [[1.0, 0.2, 0.0], ...]    n x r shape, any r and rank; U(0) = sqrt(alpha) * u0
+  times = [0.0, 2.0, 8.0]           times t >= 0, any order (t is the flow's own time: early
+                                    on, W's part along an eigenvalue l of y grows like exp(2 l t))
 See examples/instance.toml.";
 
 /// Exact gradient-flow trajectories and incremental-learning bounds for your own instance of
