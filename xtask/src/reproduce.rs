@@ -119,7 +119,7 @@ pub fn main(root: &Path, args: &[String]) -> Result<(), String> {
     let differences = compared?;
     if differences.is_empty() {
         eprintln!(
-            "xtask: done: {} is reproduced byte for byte ({} experiment(s) regenerated in a \
+            "xtask: done: {}/ is reproduced byte for byte ({} experiment(s) regenerated in a \
              temporary directory, now removed; nothing was written)",
             shown(root, &reports),
             selected.len()
