@@ -16,18 +16,50 @@ pub struct Instance {
 
 const KEYS: [&str; 4] = ["alpha", "y", "u0", "times"];
 
+/// The text of an instance file, or where it stops being UTF-8.
+pub fn decode(bytes: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let valid = &bytes[..e.valid_up_to()];
+        let (line, column) = line_column(std::str::from_utf8(valid).unwrap_or_default());
+        format!(
+            "not valid UTF-8 at line {line}, column {column} (byte {}): an instance file must be UTF-8 text",
+            e.valid_up_to()
+        )
+    })
+}
+
+/// The 1-based line and column (in characters) just after `prefix`.
+fn line_column(prefix: &str) -> (usize, usize) {
+    let line = prefix.matches('\n').count() + 1;
+    let column = prefix.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+/// `not valid TOML (line L, column C): reason`; the reason is never empty.
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim().replace('\n', " ");
+    let message = if message.is_empty() {
+        "the parser gave no reason; check this line for a missing value, quote or bracket"
+            .to_string()
+    } else {
+        message
+    };
+    match e.span() {
+        Some(span) => {
+            let start = span.start.min(text.len());
+            let prefix = text.get(..start).unwrap_or(text);
+            let (line, column) = line_column(prefix);
+            format!("not valid TOML (line {line}, column {column}): {message}")
+        }
+        None => format!("not valid TOML: {message}"),
+    }
+}
+
 /// Parses and validates the text of an instance file. Errors are one line, naming the key.
 pub fn parse(text: &str) -> Result<Instance, String> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        let message = e.message().replace('\n', " ");
-        match e.span() {
-            Some(span) => {
-                let line = text[..span.start].matches('\n').count() + 1;
-                format!("not valid TOML (line {line}): {message}")
-            }
-            None => format!("not valid TOML: {message}"),
-        }
-    })?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| toml_error(text, &e))?;
     if let Some(key) = table.keys().find(|k| !KEYS.contains(&k.as_str())) {
         return Err(format!(
             "unknown key `{key}` (an instance has exactly: alpha, y, u0, times)"

@@ -5,6 +5,8 @@
 use crate::{lab_err, Result};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// File names the harness writes besides the experiment's own.
@@ -13,13 +15,34 @@ pub const MANIFEST: &str = "manifest.json";
 pub const RUN_INFO: &str = "run-info.json";
 
 /// The outputs of one run.
+///
+/// Several runs may target the same directory at once (two `cargo xtask reproduce` in one
+/// checkout): each stages into its own uniquely named directory beside the target, and the
+/// swap into place happens under an exclusive lock on `.<name>.lock`, so every run's report is
+/// complete and the last one to finish is the one that stays. A run that fails or is dropped
+/// removes its staging directory and leaves the previous report as it was.
 #[derive(Debug)]
 pub struct Outputs {
     final_dir: PathBuf,
     staging: PathBuf,
     timings: std::sync::Mutex<Vec<(String, f64)>>,
     started: Instant,
+    /// Shared with the parent watch: set once the run is committed or abandoned, and held
+    /// while the swap happens so that the watch never exits half-way through it.
+    state: Arc<Mutex<RunState>>,
 }
+
+/// Where a run stands, as the parent watch sees it.
+#[derive(Debug, Default)]
+struct RunState {
+    done: bool,
+}
+
+/// Environment variable holding the pid of the process this run must not outlive. `cargo
+/// xtask reproduce` sets it to its own pid: if it dies (killed alone, without its children),
+/// the experiment notices within a fraction of a second, removes its staging directory and
+/// exits without committing anything.
+pub const PARENT_PID_ENV: &str = "MFFLOW_PARENT_PID";
 
 impl Outputs {
     /// Starts a run that will end up in `final_dir` (created or replaced by [`Outputs::commit`]).
@@ -29,23 +52,18 @@ impl Outputs {
             .ok_or_else(|| lab_err!("--out: `{}` is not a directory path", final_dir.display()))?
             .to_string_lossy()
             .to_string();
-        let parent = final_dir.parent().unwrap_or(Path::new("."));
-        let parent = if parent.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            parent
-        };
-        std::fs::create_dir_all(parent)?;
-        let staging = parent.join(format!(".{name}.staging"));
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging)?;
-        }
-        std::fs::create_dir_all(&staging)?;
+        let parent = parent_of(final_dir);
+        std::fs::create_dir_all(parent)
+            .map_err(|e| lab_err!("cannot create {}: {e}", parent.display()))?;
+        let staging = unique_dir(parent, &format!(".{name}.staging"))?;
+        let state = Arc::new(Mutex::new(RunState::default()));
+        watch_parent(&staging, &state);
         Ok(Self {
             final_dir: final_dir.to_path_buf(),
             staging,
             timings: std::sync::Mutex::new(Vec::new()),
             started: Instant::now(),
+            state,
         })
     }
 
@@ -126,7 +144,8 @@ impl Outputs {
             .iter()
             .map(|(k, v)| (k.clone(), json!(v)))
             .collect();
-        let (revision, dirty) = git_revision();
+        let parent = parent_of(&self.final_dir).to_path_buf();
+        let (revision, dirty) = git_state(Path::new("."), Some(&parent));
         self.json(
             RUN_INFO,
             &json!({
@@ -137,50 +156,247 @@ impl Outputs {
                 "total_seconds": self.started.elapsed().as_secs_f64(),
             }),
         )?;
-        let old = self.staging.with_file_name(format!(
-            ".{}.old",
-            self.final_dir
-                .file_name()
-                .expect("checked in create")
-                .to_string_lossy()
-        ));
-        if old.exists() {
-            std::fs::remove_dir_all(&old)?;
+        let name = self
+            .final_dir
+            .file_name()
+            .expect("checked in create")
+            .to_string_lossy()
+            .to_string();
+        let _lock = lock_exclusive(&parent.join(format!(".{name}.lock")), &self.final_dir)?;
+        // Held through the swap: the parent watch waits for it instead of exiting half-way.
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(expected) = watched_parent() {
+            if !parent_alive(expected) {
+                return Err(lab_err!(
+                    "the parent process (pid {expected}) is gone; not committing {}",
+                    self.final_dir.display()
+                ));
+            }
         }
-        if self.final_dir.exists() {
-            std::fs::rename(&self.final_dir, &old)?;
+        // Under the lock: move the previous report aside, move the staged one in, remove the
+        // previous one. If the second rename fails, the previous report is put back.
+        let old = unique_name(&parent, &format!(".{name}.old"));
+        let had_old = match std::fs::rename(&self.final_dir, &old) {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => {
+                return Err(lab_err!(
+                    "cannot move {} aside: {e}",
+                    self.final_dir.display()
+                ))
+            }
+        };
+        if let Err(e) = std::fs::rename(&self.staging, &self.final_dir) {
+            if had_old {
+                let _ = std::fs::rename(&old, &self.final_dir);
+            }
+            return Err(lab_err!(
+                "cannot move {} to {}: {e}",
+                self.staging.display(),
+                self.final_dir.display()
+            ));
         }
-        std::fs::rename(&self.staging, &self.final_dir)?;
-        if old.exists() {
-            std::fs::remove_dir_all(&old)?;
+        state.done = true;
+        if had_old {
+            std::fs::remove_dir_all(&old)
+                .map_err(|e| lab_err!("cannot remove {}: {e}", old.display()))?;
         }
         Ok(())
     }
 }
 
+impl Drop for Outputs {
+    /// A run that was not committed (it failed, or panicked) removes its staging directory.
+    fn drop(&mut self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if !state.done {
+            state.done = true;
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// The directory that holds `dir` (`.` for a bare name).
+fn parent_of(dir: &Path) -> &Path {
+    match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// `<dir>/<prefix>-<pid>-<nanos>-<k>`: a name no other run, in this process or another, uses.
+fn unique_name(dir: &Path, prefix: &str) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let k = COUNTER.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!("{prefix}-{}-{nanos}-{k}", std::process::id()))
+}
+
+/// Creates a new, uniquely named directory in `dir` (never one that already exists).
+fn unique_dir(dir: &Path, prefix: &str) -> Result<PathBuf> {
+    for _ in 0..100 {
+        let path = unique_name(dir, prefix);
+        match std::fs::create_dir(&path) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(lab_err!("cannot create {}: {e}", path.display())),
+        }
+    }
+    Err(lab_err!("no free staging name in {}", dir.display()))
+}
+
+/// Holds an exclusive lock on `path` (created if missing) until dropped, waiting for another
+/// holder with a message naming what it waits for. The lock is the operating system's
+/// (`flock`): it is released when the holder exits, however it exits.
+pub fn lock_exclusive(path: &Path, what: &Path) -> Result<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| lab_err!("cannot open the lock file {}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            eprintln!(
+                "waiting for another run writing {} to finish (lock {})",
+                what.display(),
+                path.display()
+            );
+            file.lock()
+                .map_err(|e| lab_err!("cannot lock {}: {e}", path.display()))?;
+            Ok(file)
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(lab_err!("cannot lock {}: {e}", path.display()))
+        }
+    }
+}
+
+/// The pid in [`PARENT_PID_ENV`], if set.
+fn watched_parent() -> Option<u32> {
+    std::env::var(PARENT_PID_ENV).ok()?.trim().parse().ok()
+}
+
+/// Whether the process is still the child of `expected` (an orphan is re-parented to init or
+/// a subreaper, so its parent pid changes).
+fn parent_alive(expected: u32) -> bool {
+    #[cfg(unix)]
+    {
+        std::os::unix::process::parent_id() == expected
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = expected;
+        true
+    }
+}
+
+/// With [`PARENT_PID_ENV`] set, a thread checks every 100 ms that the parent is alive; once it
+/// is gone, the run removes its staging directory and exits (code 1) without committing. The
+/// check takes the run's state lock, so it never interrupts a swap in progress.
+fn watch_parent(staging: &Path, state: &Arc<Mutex<RunState>>) {
+    let Some(expected) = watched_parent() else {
+        return;
+    };
+    let (staging, state) = (staging.to_path_buf(), Arc::clone(state));
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        if parent_alive(expected) {
+            continue;
+        }
+        let state = state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.done {
+            return;
+        }
+        let _ = std::fs::remove_dir_all(&staging);
+        eprintln!(
+            "error: the parent process (pid {expected}) is gone; stopping without writing the report"
+        );
+        std::process::exit(1);
+    });
+}
+
 /// Writes a file through a temporary sibling and a rename, so readers never see half of it.
+/// The temporary file has a name unique to this write and is created exclusively, so two
+/// writers of the same path never share it and a file planted under that name is never
+/// written through.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
     let name = path
         .file_name()
         .ok_or_else(|| lab_err!("`{}` is not a file path", path.display()))?;
-    let tmp = path.with_file_name(format!(".{}.tmp", name.to_string_lossy()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)?;
+    let dir = parent_of(path);
+    let (mut file, tmp) = (0..100)
+        .find_map(|_| {
+            let tmp = unique_name(dir, &format!(".{}.tmp", name.to_string_lossy()));
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .ok()
+                .map(|f| (f, tmp))
+        })
+        .ok_or_else(|| lab_err!("cannot create a temporary file in {}", dir.display()))?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(lab_err!("cannot write {}: {e}", path.display()));
+    }
     Ok(())
 }
 
-/// The current git revision and whether the work tree has uncommitted changes.
+/// The current git revision and whether the work tree has uncommitted changes (run in the
+/// current directory, nothing excluded).
 pub fn git_revision() -> (String, bool) {
+    git_state(Path::new("."), None)
+}
+
+/// The git revision of the repository holding `dir`, and whether its work tree differs from
+/// that revision: modified, staged, deleted or untracked files that git does not ignore.
+///
+/// `reports`, when inside the work tree, is left out of the comparison: it is where runs
+/// write, so an earlier experiment of the same `reproduce` (or this run's own staging
+/// directory) must not make the sources look modified. Outside a git work tree the revision
+/// is `unknown` and the tree counts as clean.
+pub fn git_state(dir: &Path, reports: Option<&Path>) -> (String, bool) {
     let run = |args: &[&str]| {
         std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
             .args(args)
             .output()
             .ok()
             .filter(|o| o.status.success())
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
     };
-    let revision = run(&["rev-parse", "HEAD"]).unwrap_or_else(|| "unknown".into());
-    let dirty = run(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
+    let Some(revision) = run(&["rev-parse", "HEAD"]) else {
+        return ("unknown".into(), false);
+    };
+    let mut args = vec![
+        "status".to_string(),
+        "--porcelain".into(),
+        "--".into(),
+        ":/".into(),
+    ];
+    if let (Some(reports), Some(top)) = (reports, run(&["rev-parse", "--show-toplevel"])) {
+        let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+        if let (Some(reports), Some(top)) = (canonical(reports), canonical(Path::new(&top))) {
+            if let Ok(rel) = reports.strip_prefix(&top) {
+                if !rel.as_os_str().is_empty() {
+                    args.push(format!(":(top,exclude){}", rel.display()));
+                }
+            }
+        }
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // If `git status` itself fails, say dirty: the revision alone does not describe the run.
+    let dirty = run(&args).is_none_or(|s| !s.is_empty());
     (revision, dirty)
 }
 
@@ -237,6 +453,64 @@ mod tests {
                 && dir.join(RUN_INFO).exists()
         );
         let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// Issue 15 item 13: `git_dirty` was always true because the check saw the run's own
+    /// staging directory (and the reports earlier experiments had just rewritten).
+    #[test]
+    fn git_dirty_is_about_the_sources_not_the_reports() {
+        let repo = std::env::temp_dir().join(format!("mfflow-lab-git-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&repo);
+        std::fs::create_dir_all(repo.join("reports/exp")).unwrap();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .arg("-C")
+                .arg(&repo)
+                .args([
+                    "-c",
+                    "user.name=t",
+                    "-c",
+                    "user.email=t@t",
+                    "-c",
+                    "commit.gpgsign=false",
+                ])
+                .args(args)
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        std::fs::write(repo.join("src.rs"), "fn main() {}\n").unwrap();
+        std::fs::write(repo.join("reports/exp/README.md"), "old\n").unwrap();
+        git(&["add", "."]);
+        git(&["commit", "-qm", "init"]);
+        let reports = repo.join("reports");
+        let (rev, dirty) = git_state(&repo, Some(&reports));
+        assert_eq!(rev.len(), 40);
+        assert!(!dirty, "a clean checkout reported dirty");
+        // A staging directory, a lock and a rewritten report: still clean.
+        let staged = Outputs::create(&reports.join("exp")).unwrap();
+        staged.write("README.md", b"new").unwrap();
+        std::fs::write(reports.join("exp/README.md"), "rewritten\n").unwrap();
+        assert!(!git_state(&repo, Some(&reports)).1);
+        // Without the exclusion the same tree is dirty (what the old check saw).
+        assert!(git_state(&repo, None).1);
+        drop(staged);
+        // A modified source or a new untracked source file is dirty, from any subdirectory.
+        std::fs::write(repo.join("src.rs"), "fn main() { }\n").unwrap();
+        assert!(git_state(&repo.join("reports"), Some(&reports)).1);
+        git(&["checkout", "--", "src.rs"]);
+        assert!(!git_state(&repo, Some(&reports)).1);
+        std::fs::write(repo.join("new.rs"), "\n").unwrap();
+        assert!(git_state(&repo, Some(&reports)).1);
+        // Outside any repository: unknown revision, not dirty.
+        let outside = std::env::temp_dir();
+        if git_state(&outside, None).0 == "unknown" {
+            assert!(!git_state(&outside, None).1);
+        }
+        let _ = std::fs::remove_dir_all(&repo);
     }
 
     #[test]
