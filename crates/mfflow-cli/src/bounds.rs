@@ -31,6 +31,7 @@ pub fn bounds(
 ) -> Result<(Value, bool), Failure> {
     check_grid(grid, inst.target.n())?;
     progress.phase("Theorem 3: measuring the error on each interval");
+    mfflow::trajectory::check_representable(&inst.target, &inst.init)?;
     let t3 = theorem3(&inst.target, &inst.init, eps, grid)?;
     progress.phase("Theorem 4: measuring the error on each interval");
     let t4 = theorem4(&inst.target, &inst.init, eps, grid)?;

@@ -56,9 +56,10 @@ pub fn solve(inst: &Instance, method: Method, eta: Option<f64>) -> Result<Soluti
         }
         Method::Gd => {
             let eta = eta.expect("clap requires --eta with --method gd");
+            mfflow::trajectory::check_representable(target, init)?;
             let iterates = gd::gradient_descent(target.y(), init.u0().as_ref(), eta, times)?;
             reached = Some(iterates.iter().map(|(t, _)| *t).collect());
-            gram_and_spectrum(iterates.iter().map(|(_, u)| u))?
+            gram_and_spectrum(target, iterates.iter().map(|(_, u)| u))?
         }
     };
     Ok(Solution {
@@ -78,11 +79,17 @@ pub fn solve(inst: &Instance, method: Method, eta: Option<f64>) -> Result<Soluti
 /// `W` and its eigenvalues at each time.
 type Series = (Vec<Mat<f64>>, Vec<Vec<f64>>);
 
-fn gram_and_spectrum<'a>(factors: impl Iterator<Item = &'a Mat<f64>>) -> Result<Series, Failure> {
+/// `W = U Uᵀ` and its eigenvalues, from the factor rotated into the eigenbasis of `Y` (one-sided
+/// Jacobi on the graded rows: every eigenvalue to relative accuracy, and no eigensolver that
+/// stops on graded matrices).
+fn gram_and_spectrum<'a>(
+    target: &mfflow::Target,
+    factors: impl Iterator<Item = &'a Mat<f64>>,
+) -> Result<Series, Failure> {
     factors
         .map(|u| {
             let w = u * u.transpose();
-            let e = metrics::eigenvalues_symmetric(w.as_ref())?;
+            let e = metrics::eigenvalues_of_factor(target.to_eigenbasis(u.as_ref()).as_ref())?;
             Ok((w, e))
         })
         .collect::<Result<Vec<_>, Failure>>()

@@ -57,7 +57,7 @@ fn divergence_bound(y: MatRef<'_, f64>, u0: MatRef<'_, f64>, eta: f64) -> f64 {
 
 /// Most gradient-descent steps one call takes (the references run far fewer; beyond this a
 /// step is so small against the times asked for that the run would take hours).
-pub const MAX_STEPS: u64 = 100_000_000;
+pub const MAX_STEPS: u64 = 10_000_000;
 
 /// The driver shared by every gradient descent here: runs `step` on the state until the step
 /// count nearest each time (`k = round(t / η)`, times in any order), checks the state with
@@ -107,6 +107,9 @@ pub(crate) fn descend<S: Clone>(
         while k < steps[idx] {
             step(&mut state);
             k += 1;
+            // Every step, not only at the output times: a diverging run reaches inf within a
+            // few steps and would otherwise grind on NaNs for all the steps still asked for.
+            check(&state)?;
         }
         check(&state)?;
         out[idx] = Some((k as f64 * eta, state.clone()));

@@ -136,7 +136,10 @@ pub(crate) fn row_preserving_factor(f: MatRef<'_, f64>) -> Result<Mat<f64>, Erro
 }
 
 /// [`row_preserving_factor`] with the rank `m` given: `G = P R_mᵀ` from `Fᵀ P = Q R`.
-fn row_preserving_factor_of_rank(f: MatRef<'_, f64>, m: usize) -> Result<Mat<f64>, Error> {
+pub(crate) fn row_preserving_factor_of_rank(
+    f: MatRef<'_, f64>,
+    m: usize,
+) -> Result<Mat<f64>, Error> {
     let n = f.nrows();
     let (rt, perm) = crate::dense::col_piv_r(f.transpose());
     let m = m.min(rt.nrows());

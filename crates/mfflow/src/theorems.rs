@@ -131,7 +131,10 @@ pub fn theorem3(
         return Ok(Verdict::not_applicable(reason));
     }
     let k_rank = target.positive_rank();
-    let shape = shape_gram_eigenbasis(target, init);
+    let shape = match shape_gram_eigenbasis(target, init) {
+        Ok(shape) => shape,
+        Err(reason) => return Ok(Verdict::not_applicable(reason)),
+    };
     let n = l.len();
     let diag_max = (0..n).fold(0.0f64, |m, i| m.max(shape[(i, i)].abs()));
     let off_max = (0..n)
@@ -175,7 +178,10 @@ pub fn theorem4(
         return Ok(Verdict::not_applicable(reason));
     }
     let k_rank = target.positive_rank();
-    let shape = shape_gram_eigenbasis(target, init);
+    let shape = match shape_gram_eigenbasis(target, init) {
+        Ok(shape) => shape,
+        Err(reason) => return Ok(Verdict::not_applicable(reason)),
+    };
     let eig = symmetric_eigenvalues(shape.as_ref())?;
     let (top, bottom) = (eig[0], eig[eig.len() - 1]);
     let n = l.len();
@@ -354,9 +360,21 @@ fn target_reason(l: &[f64]) -> Option<String> {
 }
 
 /// `Φᵀ Ū₀ Ū₀ᵀ Φ` (the α-free initial shape in the eigenbasis).
-fn shape_gram_eigenbasis(target: &Target, init: &Init) -> faer::Mat<f64> {
+/// `Φᵀ Ū₀ Ū₀ᵀ Φ`, or the reason it cannot be formed: the theorems' constants depend on `Ū₀`
+/// itself (how `W(0)` is split into `α` and `Ū₀`), and with entries near 1e154 and beyond its
+/// Gram overflows f64.
+fn shape_gram_eigenbasis(target: &Target, init: &Init) -> Result<faer::Mat<f64>, String> {
     let f = target.to_eigenbasis(init.shape());
-    &f * f.transpose()
+    let gram = &f * f.transpose();
+    let n = gram.nrows();
+    if (0..n).any(|j| (0..n).any(|i| !gram[(i, j)].is_finite())) {
+        return Err(format!(
+            "W0bar = U0bar U0bar^T overflows f64 (largest |u0| entry {:e}): the theorems' \
+             constants depend on u0 itself; move a factor from u0 into alpha",
+            crate::target::max_abs(init.shape())
+        ));
+    }
+    Ok(gram)
 }
 
 #[cfg(test)]

@@ -50,6 +50,13 @@ use rayon::prelude::*;
 pub const STEP_BUDGET_POSITIVE: f64 = 250.0;
 /// Largest `|lᵢ| h` for a negative eigenvalue over one step (`dᵢ ≈ e^{2|lᵢ|h}/|lᵢ|`).
 pub const STEP_BUDGET_NEGATIVE: f64 = 100.0;
+/// Longest factor-form step in normalized time: `D(τ) ≤ 2τ` enters the inner matrix as
+/// `Δ (Qᵀ D Q) Δ` next to `Δ² ≤ e^{500} · 4 n r`, so `τ ≤ 1e80` keeps it finite whatever the
+/// eigenvalues (a target much smaller than `W(0)` has `1/lᵢ` up to 1e300).
+pub const STEP_BUDGET_TIME: f64 = 1e80;
+/// A factor-form direction with `|R_kk|` below this fraction of `|R_11|` has decayed out of
+/// f64's range and is dropped (see [`woodbury_step`]).
+pub const DECAYED_DIRECTION: f64 = 1e-290;
 /// Rows of the factor along negative-eigenvalue directions smaller than this are dropped.
 pub const NEGLIGIBLE_ROW: f64 = 1e-250;
 /// The inverse form is used by [`Form::Auto`] only when `cond(W̄₀) ≤` this.
@@ -138,12 +145,15 @@ pub struct Trajectory {
 
 /// Largest `‖Y‖` and `λ_max(W(0))` accepted.
 pub const MAX_MAGNITUDE: f64 = 1e300;
+/// Smallest `max(‖Y‖, α max|Ū₀|²)` accepted (the scale everything else is relative to).
+pub const MIN_MAGNITUDE: f64 = 1e-300;
 /// Smallest relative size of `W(0)` (and of each column's contribution to it) against
 /// `max(‖Y‖, λ_max(W(0)))` that the computation carries.
 pub const MIN_RELATIVE_SCALE: f64 = 1e-305;
-/// Smallest norm of a column of the factor form's initial factor `√α' Ū₀'` (normalized): the
-/// factor form carries `W(0)` through its factor, so a column down to 1e-250 (a contribution
-/// 1e-500 to `W(0)`, far below f64's range) is still a direction that the flow learns.
+/// Smallest size of a direction of the factor form's initial factor `√α' Ū₀'` (normalized; the
+/// part of a column independent of the others): the factor form carries `W(0)` through its
+/// factor, so a direction down to 1e-250 (a contribution 1e-500 to `W(0)`, far below f64's
+/// range) is still one that the flow learns.
 pub const MIN_FACTOR_COLUMN: f64 = 1e-250;
 /// Largest normalized time `t ‖Y‖` evaluated; later times are evaluated there.
 pub const MAX_NORMALIZED_TIME: f64 = 1e300;
@@ -210,7 +220,18 @@ impl Normalized {
                 ),
             });
         }
-        let e_s = log2_y.max(log2_w0).floor() as i32;
+        let log2_top = log2_y.max(log2_w0);
+        if log2_top < MIN_MAGNITUDE.log2() {
+            return Err(Error::BadParameter {
+                what: "alpha",
+                why: format!(
+                    "the instance's scale max(||y||, alpha max|u0|^2) = 10^{:.0} is below \
+                     {MIN_MAGNITUDE:e}: W(t) would underflow; scale the instance up",
+                    log2_top * std::f64::consts::LOG10_2
+                ),
+            });
+        }
+        let e_s = log2_top.floor() as i32;
         let scale = crate::jacobi::pow2(e_s);
         let relative = log2_w0 - e_s as f64; // log₂ α'
         if relative < MIN_RELATIVE_SCALE.log2() {
@@ -232,6 +253,13 @@ impl Normalized {
             l,
         })
     }
+}
+
+/// Checks that f64 can carry the flow of `(Y, α, Ū₀)` (the limits in [`Trajectory`]'s docs),
+/// for methods that do not build a [`Trajectory`] (gradient descent): the same reasons, the
+/// same refusals.
+pub fn check_representable(target: &Target, init: &Init) -> Result<(), Error> {
+    Normalized::new(target, init).map(|_| ())
 }
 
 impl Trajectory {
@@ -288,24 +316,27 @@ impl Trajectory {
             let f = initial_factor(shape_eig.as_ref())?;
             let root = alpha.sqrt();
             let g0 = Mat::from_fn(n, f.ncols(), |i, j| root * f[(i, j)]);
-            let floor = MIN_FACTOR_COLUMN;
-            for j in 0..g0.ncols() {
-                let norm = (0..n).fold(0.0f64, |acc, i| acc.hypot(g0[(i, j)]));
-                if norm < floor {
-                    return Err(Error::BadParameter {
-                        what: "u0",
-                        why: format!(
-                            "a direction of sqrt(alpha) u0 has size {:e} relative to \
-                             sqrt(max(||y||, alpha max|u0|^2)), below {floor:e}: outside the range \
-                             the factor form carries",
-                            norm
-                        ),
-                    });
-                }
+            // Every direction of the factor must stand out of f64's range by itself: the
+            // part of each column independent of the others (|R_kk| of a pivoted QR) at least
+            // MIN_FACTOR_COLUMN. Below it the QR of the factor form works on subnormal numbers
+            // and loses the direction (NaN or a zero pivot) instead of carrying it.
+            let (r_g, _) = dense::col_piv_r(g0.as_ref());
+            let smallest = (0..r_g.nrows().min(g0.ncols()))
+                .map(|k| r_g[(k, k)].abs())
+                .fold(f64::INFINITY, f64::min);
+            if !(smallest >= MIN_FACTOR_COLUMN) {
+                return Err(Error::BadParameter {
+                    what: "u0",
+                    why: format!(
+                        "a direction of sqrt(alpha) u0 has size {smallest:e} relative to \
+                         sqrt(max(||y||, alpha max|u0|^2)), below {MIN_FACTOR_COLUMN:e}: outside \
+                         the range the factor form carries (f64 would lose it to underflow)"
+                    ),
+                });
             }
             let pos = l[0].max(0.0);
             let neg = (-l[n - 1]).max(0.0);
-            let mut step = f64::INFINITY;
+            let mut step = STEP_BUDGET_TIME;
             if pos > 0.0 {
                 step = step.min(STEP_BUDGET_POSITIVE / pos);
             }
@@ -679,7 +710,8 @@ fn max_checkpoint_steps(n: usize, m: usize) -> u64 {
 
 /// Whether a checkpoint step from factor `before` to `after` left `W̃` unchanged to rounding,
 /// in the graded sense (`|ΔW̃_ij| ≤ 64 n ε √(W̃_ii W̃_jj)`, zero diagonals staying exactly
-/// zero), with every row along `lᵢ ≤ 0` exactly zero.
+/// zero), with every row that is not exactly zero a learned one (`lᵢ > 0`, `W̃_ii ≥ lᵢ/2`):
+/// then `W̃` is an equilibrium `diag(lᵢ, i ∈ S)` of (3) to rounding and nothing is left to move.
 ///
 /// Why that makes every later checkpoint the same: a row along `lᵢ > 0` that is not yet
 /// learned grows by `e^{lᵢ h} ≥ e^{250 lᵢ / l_max}` in a step and a row that is being
@@ -692,13 +724,16 @@ fn is_stationary(l: &[f64], before: MatRef<'_, f64>, after: MatRef<'_, f64>) -> 
     if before.ncols() != after.ncols() {
         return false;
     }
+    let w0 = dense::scaled_gram(before, 1.0);
+    let w1 = dense::scaled_gram(after, 1.0);
     for i in 0..n {
-        if l[i] <= 0.0 && (0..after.ncols()).any(|j| after[(i, j)] != 0.0) {
+        let nonzero = (0..after.ncols()).any(|j| after[(i, j)] != 0.0);
+        // Every row still present must be a learned one (W̃_ii ≈ lᵢ > 0): a row along a tiny
+        // positive lᵢ changes by nothing over one step yet is learned after log(1/α)/(2 lᵢ).
+        if nonzero && !(l[i] > 0.0 && w1[(i, i)] >= 0.5 * l[i]) {
             return false;
         }
     }
-    let w0 = dense::scaled_gram(before, 1.0);
-    let w1 = dense::scaled_gram(after, 1.0);
     let tol = 64.0 * n as f64 * f64::EPSILON;
     for j in 0..n {
         for i in j..n {
@@ -791,6 +826,13 @@ pub fn d_coefficient(l: f64, t: f64) -> f64 {
 /// keeps `|R̂_kj| ≤ 1`, so `R̂⁻¹` is of moderate size).
 fn woodbury_step(l: &[f64], g: MatRef<'_, f64>, tau: f64) -> Result<StepFactor, Error> {
     let (n, m) = (g.nrows(), g.ncols());
+    if m == 0 {
+        // Every row has decayed away (`compress`): W̃ = 0 from here on.
+        return Ok(StepFactor {
+            q: Mat::zeros(n, 0),
+            c: Mat::zeros(0, 0),
+        });
+    }
     let x = Mat::from_fn(n, m, |i, j| (l[i] * tau).exp() * g[(i, j)]);
     // Row sorting by decreasing norm (Cox & Higham): rows are not ordered by size in general —
     // an exactly zero row of a large lᵢ would otherwise pick up rounding from the reflectors
@@ -801,7 +843,32 @@ fn woodbury_step(l: &[f64], g: MatRef<'_, f64>, tau: f64) -> Result<StepFactor, 
     let mut rows: Vec<usize> = (0..n).collect();
     rows.sort_by(|&a, &b| norms[b].total_cmp(&norms[a]));
     let x_sorted = Mat::from_fn(n, m, |i, j| x[(rows[i], j)]);
-    let (q_sorted, r, _) = dense::thin_col_piv_qr(x_sorted.as_ref());
+    let (mut q_sorted, mut r, _) = dense::thin_col_piv_qr(x_sorted.as_ref());
+    if let Some(k) = (0..m).map(|k| r[(k, k)]).position(|d| !d.is_finite()) {
+        return Err(Error::Numerical(format!(
+            "the factor form met a non-finite pivot at direction {k}"
+        )));
+    }
+    // Directions below f64's relative range. With the column pivoting |R_kk| decreases, and a
+    // direction with |R_kk| < 1e-290 |R_11| adds less than 1e-580 of ‖W̃‖ to W̃: its QR is
+    // underflow, not arithmetic. Such a direction can only be one that has decayed (rows along
+    // lᵢ < 0, or rows out-competed by learned ones, which never recover): a direction that the
+    // flow will still learn is at least √α' ≥ 3e-153 against rows of at most e^250 √(4nr) ≈
+    // 1e110, i.e. 1e-263 relative. It is dropped: `W̃ = (I + X Xᵀ D)⁻¹ X Xᵀ` depends on `X`
+    // only through `X Xᵀ`, so `X` is replaced by a row-preserving factor of rank `m` of it
+    // (the Gram without the decayed part) and factored again.
+    let top = r[(0, 0)].abs();
+    let kept = (0..m)
+        .take_while(|&k| r[(k, k)].abs() >= DECAYED_DIRECTION * top)
+        .count()
+        .max(1);
+    let m = if kept < m {
+        let reduced = crate::init::row_preserving_factor_of_rank(x_sorted.as_ref(), kept)?;
+        (q_sorted, r, _) = dense::thin_col_piv_qr(reduced.as_ref());
+        kept
+    } else {
+        m
+    };
     let mut q = Mat::zeros(n, m);
     for (i, &row) in rows.iter().enumerate() {
         for j in 0..m {
@@ -809,12 +876,6 @@ fn woodbury_step(l: &[f64], g: MatRef<'_, f64>, tau: f64) -> Result<StepFactor, 
         }
     }
     let delta: Vec<f64> = (0..m).map(|k| r[(k, k)]).collect();
-    if let Some(k) = delta.iter().position(|d| *d == 0.0 || !d.is_finite()) {
-        return Err(Error::Numerical(format!(
-            "the factor lost column rank at direction {k} (R_kk = {})",
-            delta[k]
-        )));
-    }
     // N = R̂⁻¹ with R̂ = Δ⁻¹ R (unit upper triangular).
     let r_hat = Mat::from_fn(m, m, |i, j| if i < j { r[(i, j)] / delta[i] } else { 0.0 });
     let mut n_inv = Mat::<f64>::identity(m, m);
@@ -838,7 +899,7 @@ fn woodbury_step(l: &[f64], g: MatRef<'_, f64>, tau: f64) -> Result<StepFactor, 
     })
 }
 
-/// Drops rows of a checkpoint factor along negative-eigenvalue directions that have decayed
+/// Drops rows of a checkpoint factor along directions with `lᵢ ≤ 0` that have decayed
 /// below [`NEGLIGIBLE_ROW`], and restores full column rank if fewer nonzero rows than columns
 /// remain.
 ///
@@ -852,8 +913,9 @@ fn woodbury_step(l: &[f64], g: MatRef<'_, f64>, tau: f64) -> Result<StepFactor, 
 fn compress(l: &[f64], mut g: Mat<f64>) -> Mat<f64> {
     let (n, m) = (g.nrows(), g.ncols());
     for i in 0..n {
-        if l[i] < 0.0 {
-            let norm = (0..m).map(|j| g[(i, j)] * g[(i, j)]).sum::<f64>().sqrt();
+        // Rows along lᵢ ≤ 0 never grow: dŨᵢ/dt = lᵢ Ũᵢ − Ũᵢ (ŨᵀŨ) with ŨᵀŨ ⪰ 0.
+        if l[i] <= 0.0 {
+            let norm = (0..m).fold(0.0f64, |a, j| a.hypot(g[(i, j)]));
             if norm < NEGLIGIBLE_ROW {
                 for j in 0..m {
                     g[(i, j)] = 0.0;
