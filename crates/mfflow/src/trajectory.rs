@@ -324,7 +324,7 @@ impl Trajectory {
             let smallest = (0..r_g.nrows().min(g0.ncols()))
                 .map(|k| r_g[(k, k)].abs())
                 .fold(f64::INFINITY, f64::min);
-            if !(smallest >= MIN_FACTOR_COLUMN) {
+            if smallest.is_nan() || smallest < MIN_FACTOR_COLUMN {
                 return Err(Error::BadParameter {
                     what: "u0",
                     why: format!(
