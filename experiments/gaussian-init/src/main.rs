@@ -20,13 +20,15 @@ use mfflow::analysis::{linspace, min_errors_to_ranks};
 use mfflow::metrics::eigenvalues_symmetric;
 use mfflow::theorems::{theorem4, theorem4_largest_alpha};
 use mfflow::{Form, Init, Mat, Target, Trajectory};
-use mfflow_lab::config::{self, positive, Validate};
+use mfflow_lab::config::{self, alphas, count, positive, Validate, MAX_POINTS};
 use mfflow_lab::instances::gaussian;
 use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::plot::{LinePlot, Marker, Series};
 use mfflow_lab::report::{figure_markdown, Report};
 use mfflow_lab::seeds::Seeds;
-use mfflow_lab::stats::{least_squares_slope, quantile, wilson, QuantileEstimate};
+use mfflow_lab::stats::{
+    ks_critical, ks_distance, least_squares_slope, quantile, sorted, wilson, QuantileEstimate,
+};
 use mfflow_lab::{cli, progress, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -34,6 +36,10 @@ use std::process::ExitCode;
 
 const NAME: &str = "gaussian-init";
 const TEMPLATE: &str = include_str!("../report.md");
+/// Level of the Kolmogorov–Smirnov test against Edelman's law.
+const KS_LEVEL: f64 = 0.05;
+/// Standard deviations of the Wilson intervals of the measured proportions (95%).
+const WILSON_Z: f64 = 1.96;
 
 /// The experiment's parameters (`config.toml`).
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -86,9 +92,7 @@ impl Validate for Config {
                 ));
             }
         }
-        if self.draws < 100 {
-            return Err(format!("draws: must be >= 100, got {}", self.draws));
-        }
+        count("draws", self.draws, 100, 1_000_000)?;
         if self.deltas.is_empty() || self.deltas.iter().any(|d| !(*d > 0.0 && *d < 1.0)) {
             return Err("deltas: must be non-empty, each in (0, 1)".into());
         }
@@ -120,31 +124,17 @@ impl Validate for Config {
         if self.learning_sizes.is_empty() || self.learning_ratios.is_empty() {
             return Err("learning_sizes, learning_ratios: must not be empty".into());
         }
-        if self.learning_draws < 10 {
-            return Err(format!(
-                "learning_draws: must be >= 10, got {}",
-                self.learning_draws
-            ));
-        }
-        positive("alpha_largest", &[self.alpha_largest])?;
-        positive("alpha_smallest", &[self.alpha_smallest])?;
+        count("learning_draws", self.learning_draws, 10, MAX_POINTS)?;
+        alphas("alpha_largest", &[self.alpha_largest])?;
+        alphas("alpha_smallest", &[self.alpha_smallest])?;
         if self.alpha_smallest >= self.alpha_largest {
             return Err("alpha_smallest: must be below alpha_largest".into());
         }
-        if self.alphas_per_decade == 0 {
-            return Err("alphas_per_decade: must be >= 1".into());
-        }
-        if self.time_points < 20 {
-            return Err(format!(
-                "time_points: must be >= 20, got {}",
-                self.time_points
-            ));
-        }
-        if self.interval_points < 2 {
-            return Err(format!(
-                "interval_points: must be >= 2, got {}",
-                self.interval_points
-            ));
+        count("alphas_per_decade", self.alphas_per_decade, 1, 100)?;
+        count("time_points", self.time_points, 20, MAX_POINTS)?;
+        count("interval_points", self.interval_points, 2, MAX_POINTS)?;
+        if let Some(n) = self.sizes.iter().find(|&&n| n > 1024) {
+            return Err(format!("sizes: every n must be <= 1024, got {n}"));
         }
         Ok(())
     }
@@ -337,14 +327,29 @@ struct Summary {
     n_lambda_min: Option<Vec<f64>>,
     /// `M_δ` for each δ (config order), per scaling.
     m_quantiles: Vec<[QuantileEstimate; 3]>,
+    /// The split-invariant size of `W(0)` Theorem 4 allows ([`split_invariant_alpha`]), in the
+    /// units of the `N(0, 1)` draw: its δ-quantile for each δ (config order), so that with
+    /// probability `1 − δ` the theorem applies to every `W(0) = a W̄₀` with `a` below it.
+    split_alpha: Vec<QuantileEstimate>,
     /// Largest `n ε_mach λ_max / λ_min` over the draws: a bound on the relative error of the
     /// computed `λ_min` (eigenvalues of the Gram matrix have absolute error ~ n ε ‖W̄₀‖).
     lambda_min_rel_error: f64,
 }
 
-fn sorted(mut v: Vec<f64>) -> Vec<f64> {
-    v.sort_by(f64::total_cmp);
-    v
+/// The largest size `a` of `W(0) = a W̄₀` (`W̄₀` the `N(0, 1)` draw) for which Theorem 4
+/// applies under the *best split* of `W(0)` into a scale and a shape: writing
+/// `W(0) = (a/c)(c W̄₀)`, the theorem applies when `a/c ≤ α₄(M(c W̄₀))` with
+/// `M(c W̄₀) = max(c λ_max, 1/(c λ_min))`, so the answer is `max_c c α₄(M(c W̄₀))`. It does not
+/// change when a factor is moved between `alpha` and `Ū₀`, unlike `α₄(M)` itself.
+///
+/// Both limits of `α₄` fall faster than `1/M` (`α ≤ ε/(16 M³)`, and the separation condition
+/// gives `α ∝ M^(−2(1+ρ)/(1−ρ))`), so `c α₄(M(c W̄₀))` increases for `c < c*` (where
+/// `M = 1/(c λ_min)`) and decreases for `c > c*` (where `M = c λ_max`), with
+/// `c* = 1/√(λ_max λ_min)`, the split with `‖W̄₀‖ = ‖W̄₀⁻¹‖ = √(λ_max/λ_min)`: the maximum is
+/// `c* α₄(√(λ_max/λ_min))` (checked against a search over `c` in the unit test).
+fn split_invariant_alpha(l: &[f64], eps: f64, e: Extremes) -> f64 {
+    let c = 1.0 / (e.max * e.min).sqrt();
+    c * theorem4_largest_alpha(l, eps, (e.max / e.min).sqrt()).expect("validated target/eps")
 }
 
 fn summarize(cfg: &Config, spectra: &Spectra) -> Vec<Vec<Summary>> {
@@ -380,6 +385,17 @@ fn summarize(cfg: &Config, spectra: &Spectra) -> Vec<Vec<Summary>> {
                                 .map(|ms| quantile(ms, 1.0 - delta, cfg.confidence))
                         })
                         .collect();
+                    let split = sorted(
+                        draws
+                            .iter()
+                            .map(|e| split_invariant_alpha(&cfg.target_eigenvalues, cfg.eps, *e))
+                            .collect(),
+                    );
+                    let split_alpha = cfg
+                        .deltas
+                        .iter()
+                        .map(|&delta| quantile(&split, delta, cfg.confidence))
+                        .collect();
                     let lambda_min_rel_error = draws
                         .iter()
                         .map(|e| n as f64 * f64::EPSILON * e.max / e.min)
@@ -391,6 +407,7 @@ fn summarize(cfg: &Config, spectra: &Spectra) -> Vec<Vec<Summary>> {
                         min_over_edge,
                         n_lambda_min,
                         m_quantiles,
+                        split_alpha,
                         lambda_min_rel_error,
                     }
                 })
@@ -416,19 +433,6 @@ fn predicted_m(n: usize, r: usize, delta: f64) -> f64 {
         (-1.0 + (1.0 - 2.0 * (1.0 - delta).ln()).sqrt()).powi(2) / n as f64
     };
     (sr + sn).powi(2).max(1.0 / lambda_min)
-}
-
-/// Kolmogorov–Smirnov distance between a sorted sample and a continuous CDF.
-fn ks_distance(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
-    let n = sorted.len() as f64;
-    sorted
-        .iter()
-        .enumerate()
-        .map(|(i, &x)| {
-            let f = cdf(x);
-            (f - i as f64 / n).abs().max(((i + 1) as f64 / n - f).abs())
-        })
-        .fold(0.0, f64::max)
 }
 
 fn report_spectra(
@@ -507,6 +511,7 @@ fn report_spectra(
         }
     }
     edge_plot.markers.push(Marker::Horizontal(1.0, 7));
+    edge_plot.marker_label = "dashed: 1, the limit".into();
     report.figure(
         out,
         "edge_figure",
@@ -560,10 +565,21 @@ fn report_spectra(
                 xs.iter().map(|&x| (x, edelman_cdf(x))).collect(),
             ));
             let median_limit = (-1.0 + (1.0 + 2.0 * 2f64.ln()).sqrt()).powi(2);
+            let critical = ks_critical(cfg.draws, KS_LEVEL);
+            let (mut rejected, mut accepted, mut excluded) = (Vec::new(), Vec::new(), Vec::new());
             for (i, row) in summaries.iter().enumerate() {
                 let sample = row[j].n_lambda_min.as_ref().expect("r = n");
                 let ks = ks_distance(sample, edelman_cdf);
                 let median = quantile(sample, 0.5, cfg.confidence);
+                let n = row[j].n.to_string();
+                if ks >= critical {
+                    rejected.push(n.clone());
+                } else {
+                    accepted.push(n.clone());
+                }
+                if !(median.lo <= median_limit && median_limit <= median.hi) {
+                    excluded.push(n);
+                }
                 ks_rows.push(vec![
                     row[j].n.to_string(),
                     short(median.value, 4),
@@ -601,8 +617,27 @@ fn report_spectra(
                 &ks_rows,
             );
             report.set("edelman_median", short(median_limit, 4));
-            // Kolmogorov's 95% critical value for the KS statistic of `draws` samples.
-            report.set("ks_critical", short(1.358 / (cfg.draws as f64).sqrt(), 3));
+            report.set("ks_critical", short(critical, 3));
+            report.set("ks_level", format!("{}%", short(100.0 * KS_LEVEL, 2)));
+            report.check(
+                "ks_all_below",
+                rejected.is_empty(),
+                format!(
+                    "KS at or above {} at n = {}",
+                    short(critical, 3),
+                    rejected.join(", ")
+                ),
+            );
+            let phrase = |v: &[String]| {
+                if v.is_empty() {
+                    "no n of the run".to_string()
+                } else {
+                    format!("n = {}", v.join(", "))
+                }
+            };
+            report.set("ks_rejected", phrase(&rejected));
+            report.set("ks_accepted", phrase(&accepted));
+            report.set("median_excluded", phrase(&excluded));
         }
         None => {
             report.set(
@@ -612,6 +647,11 @@ fn report_spectra(
             report.set("edelman_table", "");
             report.set("edelman_median", "");
             report.set("ks_critical", "");
+            report.set("ks_level", "");
+            report.check("ks_all_below", true, "no r = n");
+            report.set("ks_rejected", "");
+            report.set("ks_accepted", "");
+            report.set("median_excluded", "");
         }
     }
 
@@ -711,14 +751,7 @@ fn report_spectra(
         "prediction_large",
         short(factor(summaries.last().expect("non-empty")), 3),
     );
-    // The widest relative CI among all quantiles: how stable the reported numbers are.
-    let widest = summaries
-        .iter()
-        .flatten()
-        .flat_map(|s| s.m_quantiles.iter().flatten())
-        .map(|q| (q.hi - q.lo) / q.value)
-        .fold(0.0, f64::max);
-    report.set("widest_ci", format!("{}%", short(100.0 * widest, 2)));
+    report_m_shape(cfg, summaries, report);
     // The computed λ_min of a draw has relative error ≲ n ε λ_max/λ_min ≤ n ε λ_max M; at the
     // draws that set M_δ (up to the upper end of its CI) that is:
     let at_quantile = summaries
@@ -738,6 +771,102 @@ fn report_spectra(
         .fold(0.0, f64::max);
     report.set("lambda_min_error_worst", short(worst_rel, 2));
     Ok(())
+}
+
+/// The sentences of part 1 about how `M_δ` behaves: its excess over the limit-law prediction,
+/// the width of its confidence intervals, its growth with `n` and its tail, each measured.
+fn report_m_shape(cfg: &Config, summaries: &[Vec<Summary>], report: &mut Report) {
+    let di = cfg.deltas.len() - 1;
+    let last = summaries.last().expect("sizes non-empty");
+    let excess = |row: &Vec<Summary>| {
+        let v: Vec<f64> = row
+            .iter()
+            .filter(|s| s.r > s.n)
+            .map(|s| s.m_quantiles[di][0].value / predicted_m(s.n, s.r, cfg.deltas[di]) - 1.0)
+            .collect();
+        span(&v, |x| format!("{}%", short(100.0 * x, 2)))
+    };
+    report.set("smallest_n", cfg.sizes[0].to_string());
+    report.set("edge_excess_small", excess(&summaries[0]));
+    report.set("edge_excess_large", excess(last));
+    // The widest relative CI among all quantiles: how stable the reported numbers are.
+    let widest = |square: bool| {
+        let v = summaries
+            .iter()
+            .flatten()
+            .filter(|s| (s.r == s.n) == square)
+            .flat_map(|s| s.m_quantiles.iter().flatten())
+            .map(|q| (q.hi - q.lo) / q.value)
+            .fold(f64::NAN, f64::max);
+        if v.is_nan() {
+            "(no such case in this run)".to_string()
+        } else {
+            format!("{}%", short(100.0 * v, 2))
+        }
+    };
+    report.set("widest_ci_square", widest(true));
+    report.set("widest_ci_wide", widest(false));
+    // Growth with n: slope of log M_δ against log n over the three largest sizes, N(0,1), r > n.
+    let tail = summaries.len().saturating_sub(3);
+    let slopes: Vec<f64> = (0..cfg.ratios.len())
+        .filter(|&j| cfg.ratios[j] > 1.0)
+        .filter_map(|j| {
+            let pts: Vec<(f64, f64)> = summaries[tail..]
+                .iter()
+                .map(|row| ((row[j].n as f64).ln(), row[j].m_quantiles[di][0].value.ln()))
+                .collect();
+            least_squares_slope(&pts)
+        })
+        .collect();
+    report.set("m_slope_wide", span(&slopes, |x| short(x, 3)));
+    let per_column: Vec<String> = last
+        .iter()
+        .filter(|s| s.r > s.n)
+        .map(|s| format!("{} at r = {}", short(s.m_quantiles[di][1].value, 3), s.r))
+        .collect();
+    report.set(
+        "m_per_column_large",
+        if per_column.is_empty() {
+            "(no r > n in this run)".to_string()
+        } else {
+            per_column.join(", ")
+        },
+    );
+    // At r = n: does M_δ grow with n under every convention, and how heavy is its tail?
+    let square = cfg.ratios.iter().position(|&q| q == 1.0);
+    let grows = square.is_some_and(|j| {
+        (0..3)
+            .all(|si| last[j].m_quantiles[di][si].value > summaries[0][j].m_quantiles[di][si].value)
+    });
+    report.check(
+        "square_grows",
+        grows,
+        "M_delta at r = n at the largest n against the smallest, every convention",
+    );
+    let tail_ratio = |j: usize| last[j].m_quantiles[di][0].value / last[j].m_quantiles[0][0].value;
+    report.set(
+        "tail_square",
+        square.map_or("(no r = n in this run)".into(), |j| short(tail_ratio(j), 3)),
+    );
+    let wide: Vec<f64> = (0..cfg.ratios.len())
+        .filter(|&j| cfg.ratios[j] > 1.0)
+        .map(tail_ratio)
+        .collect();
+    report.set("tail_wide", span(&wide, |x| short(x, 3)));
+    report.set("delta_first", short(cfg.deltas[0], 3));
+}
+
+/// `lo to hi` of `values` formatted by `f` (one value when they agree), or a note when empty.
+fn span(values: &[f64], f: impl Fn(f64) -> String) -> String {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if values.is_empty() {
+        "(no such case in this run)".into()
+    } else if f(lo) == f(hi) {
+        f(lo)
+    } else {
+        format!("{} to {}", f(lo), f(hi))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -781,6 +910,11 @@ fn report_required_alpha(
                     .flatten()
                     .map(|qe| num(required(qe.value))),
             );
+            csv_row.extend(
+                s.split_alpha
+                    .iter()
+                    .flat_map(|qe| [num(qe.value), num(qe.lo), num(qe.hi)]),
+            );
             rows.push(csv_row);
         }
         plot.series
@@ -794,6 +928,13 @@ fn report_required_alpha(
         for s in Scaling::ALL {
             header.push(format!("alpha_{d}_{}", s.tag()));
         }
+    }
+    for d in &cfg.deltas {
+        header.extend([
+            format!("split_invariant_alpha_{d}"),
+            format!("split_invariant_alpha_{d}_lo"),
+            format!("split_invariant_alpha_{d}_hi"),
+        ]);
     }
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     out.csv("required-alpha.csv", &header, &rows)?;
@@ -828,7 +969,7 @@ fn report_required_alpha(
                     required(lastrow[j].m_quantiles[di][1].value) / lastrow[j].r as f64,
                     3,
                 ),
-                short(required(lastrow[j].m_quantiles[di][2].value), 3),
+                short(lastrow[j].split_alpha[di].value, 3),
             ]
         })
         .collect();
@@ -841,14 +982,77 @@ fn report_required_alpha(
             &format!("alpha, N(0,1), n = {n1}"),
             "slope d log alpha / d log n (largest n)",
             &format!("alpha/r, N(0,1/r), n = {n1}"),
-            &format!("alpha, best scaling, n = {n1}"),
+            &format!("best split (split-invariant), N(0,1) units, n = {n1}"),
         ],
         &slope_rows,
     );
+    report_alpha_comparisons(cfg, summaries, report);
     let rho = l.windows(2).map(|w| w[1] / w[0]).fold(0.0, f64::max);
     report.set("rho", short(rho, 3));
     report.set("alpha_exponent", short(2.0 * (1.0 + rho) / (1.0 - rho), 3));
     Ok(())
+}
+
+/// The checked sentences of part 2: which condition binds, how the conventions compare (all in
+/// the units of the `N(0, 1)` draw), and how wide the α intervals are in decades.
+fn report_alpha_comparisons(cfg: &Config, summaries: &[Vec<Summary>], report: &mut Report) {
+    let l = &cfg.target_eigenvalues;
+    let required = |m: f64| theorem4_largest_alpha(l, cfg.eps, m).expect("validated target/eps");
+    let di = cfg.deltas.len() - 1;
+    let all = || summaries.iter().flatten();
+    // The separation condition binds when its alpha is below eps/(16 M^3).
+    let binds = all()
+        .flat_map(|s| s.m_quantiles.iter().flatten())
+        .all(|q| required(q.value) < cfg.eps / (16.0 * q.value.powi(3)));
+    report.check(
+        "separation_binds",
+        binds,
+        "alpha_sep < eps/(16 M^3) at every M_delta of the run",
+    );
+    // The split-invariant alpha is never below the others (it optimises over the split).
+    let best_least = all().all(|s| {
+        (0..cfg.deltas.len()).all(|d| {
+            let a = s.split_alpha[d].value;
+            a >= required(s.m_quantiles[d][0].value) * (1.0 - 1e-12)
+                && a >= required(s.m_quantiles[d][1].value) / s.r as f64 * (1.0 - 1e-12)
+        })
+    });
+    report.check(
+        "best_least_demanding",
+        best_least,
+        "split-invariant alpha >= N(0,1) and N(0,1/r) alphas at every (n, r, delta)",
+    );
+    // N(0, 1/r) against N(0, 1), in decades, at the largest n: for the widest and r = n.
+    let last = summaries.last().expect("non-empty");
+    let decades = |s: &Summary| {
+        (required(s.m_quantiles[di][1].value) / s.r as f64 / required(s.m_quantiles[di][0].value))
+            .log10()
+    };
+    let widest = last.last().expect("ratios non-empty");
+    report.set("per_column_wide_decades", short(decades(widest), 3));
+    report.set(
+        "per_column_wide_ratio",
+        short(widest.r as f64 / widest.n as f64, 2),
+    );
+    report.set(
+        "per_column_square_decades",
+        last.iter()
+            .find(|s| s.r == s.n)
+            .map_or("(no r = n in this run)".into(), |s| short(decades(s), 3)),
+    );
+    // Width of the alpha confidence intervals, in decades (from the M_delta intervals).
+    let width = |square: bool| {
+        let v: Vec<f64> = all()
+            .filter(|s| (s.r == s.n) == square)
+            .map(|s| {
+                let q = s.m_quantiles[di][0];
+                (required(q.lo) / required(q.hi)).log10()
+            })
+            .collect();
+        span(&v, |x| short(x, 2))
+    };
+    report.set("alpha_ci_square", width(true));
+    report.set("alpha_ci_wide", width(false));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -860,6 +1064,8 @@ struct ShapeOutcome {
     m: f64,
     /// The largest α for which Theorem 4 applies to this shape.
     alpha_required: f64,
+    /// The same under the best split of `W(0)` ([`split_invariant_alpha`]), `N(0, 1)` units.
+    alpha_split: f64,
     /// Incremental learning measured on the exact trajectory: it comes within ε of every `Ŷ_k`.
     incremental: Vec<bool>,
     /// Theorem 4 applies.
@@ -946,9 +1152,14 @@ fn shape_outcome(
     let m = top.max(1.0 / bottom);
     let alpha_required =
         theorem4_largest_alpha(&cfg.target_eigenvalues, cfg.eps, m).expect("validated");
+    let extremes = Extremes {
+        max: top,
+        min: bottom,
+    };
     let mut outcome = ShapeOutcome {
         m,
         alpha_required,
+        alpha_split: split_invariant_alpha(&cfg.target_eigenvalues, cfg.eps, extremes),
         incremental: Vec::with_capacity(alphas.len()),
         applies: Vec::with_capacity(alphas.len()),
         holds_on_intervals: Vec::with_capacity(alphas.len()),
@@ -1009,6 +1220,103 @@ fn measure_at(
     Ok(())
 }
 
+/// A threshold read off the α grid from a Monte Carlo proportion: the largest grid α at and
+/// below which the estimate, the lower end of its Wilson interval (established) or its upper
+/// end (not excluded) stays at least `1 − δ`. The true threshold (on the grid) lies between
+/// the established and the not-excluded one, up to the interval's coverage.
+struct Threshold {
+    point: Option<f64>,
+    established: Option<f64>,
+    not_excluded: Option<f64>,
+}
+
+impl Threshold {
+    fn text(&self) -> String {
+        let f = |a: Option<f64>| a.map_or("none".into(), |a| short(a, 3));
+        format!(
+            "{} [{}, {}]",
+            f(self.point),
+            f(self.established),
+            f(self.not_excluded)
+        )
+    }
+}
+
+/// Decades between the measured thresholds and the theorem's alpha at the smallest δ, over
+/// the cases with `r = n` and with `r > n`.
+#[derive(Default)]
+struct Gaps {
+    square: Vec<f64>,
+    wide: Vec<f64>,
+    square_split: Vec<f64>,
+    wide_split: Vec<f64>,
+    measured: Vec<f64>,
+    /// Decades between the established and the not-excluded threshold, per case.
+    uncertainty: Vec<f64>,
+    /// Cases where no grid α establishes the proportion.
+    unestablished: usize,
+}
+
+impl Gaps {
+    fn add(&mut self, square: bool, t: &Threshold, theorem: f64, split: f64) {
+        if let Some(p) = t.point {
+            let (g, gs) = if square {
+                (&mut self.square, &mut self.square_split)
+            } else {
+                (&mut self.wide, &mut self.wide_split)
+            };
+            g.push((p / theorem).log10());
+            gs.push((p / split).log10());
+            self.measured.push(p);
+        }
+        match (t.established, t.not_excluded) {
+            (Some(lo), Some(hi)) => self.uncertainty.push((hi / lo).log10()),
+            _ => self.unestablished += 1,
+        }
+    }
+
+    fn report(&self, report: &mut Report) {
+        let dec = |v: &[f64]| span(v, |x| short(x, 3));
+        report.set("gaps_square", dec(&self.square));
+        report.set("gaps_wide", dec(&self.wide));
+        report.set("gaps_square_split", dec(&self.square_split));
+        report.set("gaps_wide_split", dec(&self.wide_split));
+        let share: Vec<f64> = self
+            .wide
+            .iter()
+            .zip(&self.wide_split)
+            .map(|(a, b)| a - b)
+            .collect();
+        report.set("split_share_wide", dec(&share));
+        report.set("measured_range", span(&self.measured, |x| short(x, 3)));
+        report.set("threshold_uncertainty", dec(&self.uncertainty));
+        report.set("unestablished", self.unestablished.to_string());
+        report.check(
+            "thresholds_established",
+            self.unestablished == 0,
+            format!(
+                "{} cases without an established threshold",
+                self.unestablished
+            ),
+        );
+    }
+}
+
+fn per_shape_text(gaps: Vec<f64>, confidence: f64) -> String {
+    let gaps = sorted(gaps);
+    if gaps.is_empty() {
+        return "(no shape learned incrementally on the alpha grid)".into();
+    }
+    let q = |p: f64| short(quantile(&gaps, p, confidence).value, 3);
+    format!(
+        "{} decades (median; 10th percentile {}, 90th percentile {}, smallest {})",
+        q(0.5),
+        q(0.1),
+        q(0.9),
+        short(gaps[0], 3)
+    )
+}
+
 /// The largest grid α at and below which (on the whole grid) the proportion is at least `p`.
 fn largest_alpha_with(alphas: &[f64], proportions: &[f64], p: f64) -> Option<f64> {
     // Grid is descending: walk from the smallest α up while the proportion stays ≥ p.
@@ -1039,22 +1347,25 @@ fn report_learning(
     let mut non_monotone = 0usize;
     let mut applies_without_holding = 0usize;
     let mut per_shape_gap = Vec::new();
-    let mut gaps_square = (f64::INFINITY, f64::NEG_INFINITY);
-    let mut gaps_wide = (f64::INFINITY, f64::NEG_INFINITY);
-    let mut measured_range = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut per_shape_gap_split = Vec::new();
+    let mut gaps = Gaps::default();
     for case in cases {
         let draws = case.shapes.len();
         let count = |f: &dyn Fn(&ShapeOutcome) -> &Vec<bool>, a: usize| {
             case.shapes.iter().filter(|s| f(s)[a]).count()
         };
         let mut p_incr = Vec::new();
+        let mut p_incr_lo = Vec::new();
+        let mut p_incr_hi = Vec::new();
         let mut p_applies = Vec::new();
         let mut p_holds = Vec::new();
         for (a, &alpha) in case.alphas.iter().enumerate() {
             let inc = count(&|s| &s.incremental, a);
             let app = count(&|s| &s.applies, a);
             let hold = count(&|s| &s.holds_on_intervals, a);
-            let (p, lo, hi) = wilson(inc, draws, 1.96);
+            let (p, lo, hi) = wilson(inc, draws, WILSON_Z);
+            p_incr_lo.push(lo);
+            p_incr_hi.push(hi);
             csv.push(vec![
                 case.n.to_string(),
                 case.r.to_string(),
@@ -1094,12 +1405,14 @@ fn report_learning(
             );
             if let Some(e) = emp {
                 per_shape_gap.push((e / s.alpha_required).log10());
+                per_shape_gap_split.push((e / s.alpha_split).log10());
             }
             shape_rows.push(vec![
                 case.n.to_string(),
                 case.r.to_string(),
                 num(s.m),
                 num(s.alpha_required),
+                num(s.alpha_split),
                 emp.map_or("".into(), num),
             ]);
         }
@@ -1130,10 +1443,17 @@ fn report_learning(
         };
         plot.series.push(
             Series::line(
-                "incremental (exact trajectory within eps of every Yhat_k)",
+                "incremental (exact trajectory within eps of every Yhat_k), with its 95% Wilson band",
                 pts(&p_incr),
             )
-            .coloured(0),
+            .coloured(0)
+            .with_band(
+                case.alphas
+                    .iter()
+                    .zip(p_incr_lo.iter().zip(&p_incr_hi))
+                    .map(|(&a, (&lo, &hi))| (a, lo, hi))
+                    .collect(),
+            ),
         );
         plot.series.push(
             Series::line(
@@ -1146,20 +1466,22 @@ fn report_learning(
             let q = summary.m_quantiles[di][0];
             let alpha_of = |m: f64| theorem4_largest_alpha(l, cfg.eps, m).expect("validated");
             let thr = alpha_of(q.value);
+            let split = summary.split_alpha[di];
             plot.markers.push(Marker::Vertical(thr, 1));
-            let emp = largest_alpha_with(&case.alphas, &p_incr, 1.0 - delta);
-            if let (Some(e), true) = (emp, di + 1 == cfg.deltas.len()) {
-                let gap = (e / thr).log10();
-                let slot = if case.r == case.n {
-                    &mut gaps_square
-                } else {
-                    &mut gaps_wide
-                };
-                slot.0 = slot.0.min(gap);
-                slot.1 = slot.1.max(gap);
-                measured_range.0 = measured_range.0.min(e);
-                measured_range.1 = measured_range.1.max(e);
+            plot.marker_label = format!(
+                "dashed: Theorem 4's alpha with M = M_delta, delta = {} (right to left)",
+                list(&cfg.deltas)
+            );
+            let threshold = Threshold {
+                point: largest_alpha_with(&case.alphas, &p_incr, 1.0 - delta),
+                established: largest_alpha_with(&case.alphas, &p_incr_lo, 1.0 - delta),
+                not_excluded: largest_alpha_with(&case.alphas, &p_incr_hi, 1.0 - delta),
+            };
+            if di + 1 == cfg.deltas.len() {
+                gaps.add(case.r == case.n, &threshold, thr, split.value);
             }
+            let decades =
+                |a: Option<f64>, t: f64| a.map_or("-".into(), |a| short((a / t).log10(), 3));
             table.push(vec![
                 case.n.to_string(),
                 case.r.to_string(),
@@ -1170,8 +1492,20 @@ fn report_learning(
                     short(alpha_of(q.hi), 3),
                     short(alpha_of(q.lo), 3)
                 ),
-                emp.map_or("none on the grid".into(), |e| short(e, 3)),
-                emp.map_or("".into(), |e| short((e / thr).log10(), 3)),
+                format!(
+                    "{} [{}, {}]",
+                    short(split.value, 3),
+                    short(split.lo, 3),
+                    short(split.hi, 3)
+                ),
+                threshold.text(),
+                format!(
+                    "{} [{}, {}]",
+                    decades(threshold.point, thr),
+                    decades(threshold.established, thr),
+                    decades(threshold.not_excluded, thr)
+                ),
+                decades(threshold.point, split.value),
             ]);
         }
         figures.push(figure_markdown(
@@ -1203,7 +1537,14 @@ fn report_learning(
     )?;
     out.csv(
         "learning-shapes.csv",
-        &["n", "r", "M", "alpha_theorem4", "alpha_incremental"],
+        &[
+            "n",
+            "r",
+            "M",
+            "alpha_theorem4",
+            "alpha_theorem4_split_invariant",
+            "alpha_incremental",
+        ],
         &shape_rows,
     )?;
     report.set("learning_figures", figures.join("\n\n"));
@@ -1213,31 +1554,25 @@ fn report_learning(
             "n",
             "r",
             "delta",
-            "Theorem 4: alpha with M = M_delta [CI]",
-            "measured: largest alpha with P(incremental) >= 1 - delta",
-            "decades between them",
+            "Theorem 4: alpha with M = M_delta, N(0,1) [CI]",
+            "Theorem 4, best split (split-invariant) [CI]",
+            "measured threshold: estimate [established, not excluded]",
+            "decades, N(0,1): estimate [established, not excluded]",
+            "decades, best split: estimate",
         ],
         &table,
     );
-    let gaps = sorted(per_shape_gap);
-    if gaps.is_empty() {
-        report.set(
-            "per_shape_gap",
-            "no shape learned incrementally on the alpha grid",
-        );
-    } else {
-        let q = |p: f64| short(quantile(&gaps, p, cfg.confidence).value, 3);
-        report.set(
-            "per_shape_gap",
-            format!(
-                "{} decades (median; 10th percentile {}, 90th percentile {}, smallest {})",
-                q(0.5),
-                q(0.1),
-                q(0.9),
-                short(gaps[0], 3)
-            ),
-        );
-    }
+    report.set(
+        "per_shape_gap",
+        per_shape_text(per_shape_gap, cfg.confidence),
+    );
+    report.set(
+        "per_shape_gap_split",
+        per_shape_text(per_shape_gap_split, cfg.confidence),
+    );
+    gaps.report(report);
+    report.set("grid_step", short(1.0 / cfg.alphas_per_decade as f64, 2));
+    report.set("wilson_level", "95%");
     report.set("learning_draws", cfg.learning_draws.to_string());
     report.set(
         "learning_cases",
@@ -1257,23 +1592,68 @@ fn report_learning(
             cfg.alphas_per_decade
         ),
     );
-    let range = |g: (f64, f64)| {
-        if g.0.is_finite() {
-            format!("{} to {}", short(g.0, 3), short(g.1, 3))
-        } else {
-            "(no such case in this run)".into()
-        }
-    };
-    report.set("gaps_square", range(gaps_square));
-    report.set("gaps_wide", range(gaps_wide));
-    report.set("measured_range", range(measured_range));
     report.set("worst_applies", short(worst_applies, 3));
     report.set(
         "applies_without_holding",
         applies_without_holding.to_string(),
     );
+    report.check(
+        "theorem_held",
+        applies_without_holding == 0,
+        format!(
+            "{applies_without_holding} cases where Theorem 4 applied and the error exceeded eps"
+        ),
+    );
     report.set("non_monotone", non_monotone.to_string());
+    report.check(
+        "monotone",
+        non_monotone == 0,
+        format!("{non_monotone} non-monotone shapes"),
+    );
     report.set("time_points", cfg.time_points.to_string());
     report.set("interval_points", cfg.interval_points.to_string());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_invariant_alpha_is_the_best_split_and_does_not_depend_on_it() {
+        let (l, eps) = ([4.0, 2.0, 1.0], 0.1);
+        for (max, min) in [
+            (30.0, 0.5),
+            (2304.0, 256.0),
+            (4.0, 1e-4),
+            (1.0, 1.0),
+            (0.2, 0.01),
+        ] {
+            let best = split_invariant_alpha(&l, eps, Extremes { max, min });
+            // No split c on a fine logarithmic grid (12 decades around c*) does better, and
+            // the grid's best is within its step of the closed form.
+            let mut grid_best = 0.0f64;
+            for i in -6000..=6000 {
+                let c = (f64::from(i) * 2e-3 * std::f64::consts::LN_10).exp() / (max * min).sqrt();
+                let m = (c * max).max(1.0 / (c * min));
+                let a = c * theorem4_largest_alpha(&l, eps, m).unwrap();
+                assert!(a <= best * (1.0 + 1e-12), "c = {c}: {a} > {best}");
+                grid_best = grid_best.max(a);
+            }
+            assert!(grid_best >= best * (1.0 - 1e-9), "{grid_best} vs {best}");
+            // Moving a factor k from alpha into the shape: W(0) = a W̄ = (a/k)(k W̄), so the
+            // allowed a is k times the allowed size for the shape k W̄.
+            for k in [1e-3, 0.5, 7.0, 1e4] {
+                let scaled = split_invariant_alpha(
+                    &l,
+                    eps,
+                    Extremes {
+                        max: k * max,
+                        min: k * min,
+                    },
+                );
+                assert!((k * scaled / best - 1.0).abs() < 1e-12, "k = {k}");
+            }
+        }
+    }
 }

@@ -18,13 +18,13 @@ use mfflow::analysis::{errors_to_rank_k, linspace, windows_within};
 use mfflow::ode::{integrate_factor, OdeOptions};
 use mfflow::theorems;
 use mfflow::{metrics, Form, Init, Mat, Target, Trajectory};
-use mfflow_lab::config::{self, positive, Validate};
+use mfflow_lab::config::{self, alphas, count, positive, Validate, MAX_POINTS};
 use mfflow_lab::instances::{gaussian, random_basis_target};
 use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::plot::{LinePlot, Marker, Series};
 use mfflow_lab::report::{figure_markdown, Report};
 use mfflow_lab::seeds::Seeds;
-use mfflow_lab::{cli, progress, Result};
+use mfflow_lab::{cli, lab_err, progress, Result};
 use serde::{Deserialize, Serialize};
 use std::process::ExitCode;
 
@@ -49,6 +49,10 @@ struct Config {
     ode_ranks: Vec<usize>,
     ode_points: usize,
     conjecture_tolerance: f64,
+    counterexample_columns: usize,
+    counterexample_direction: usize,
+    counterexample_deltas: Vec<f64>,
+    counterexample_points: usize,
 }
 
 impl Validate for Config {
@@ -76,7 +80,7 @@ impl Validate for Config {
         if nonzero.is_empty() || nonzero.windows(2).any(|w| w[0] == w[1]) {
             return Err("eigenvalues: the nonzero ones must exist and be distinct".into());
         }
-        positive("alpha", &[self.alpha])?;
+        alphas("alpha", &[self.alpha])?;
         positive("eps", &[self.eps])?;
         if self.eps > nonzero[nonzero.len() - 1].min(1.0) {
             return Err(format!(
@@ -84,12 +88,7 @@ impl Validate for Config {
                 nonzero[nonzero.len() - 1].min(1.0)
             ));
         }
-        if self.time_points < 10 {
-            return Err(format!(
-                "time_points: must be >= 10, got {}",
-                self.time_points
-            ));
-        }
+        count("time_points", self.time_points, 10, MAX_POINTS)?;
         for (key, list, max) in [
             ("ranks", &self.ranks, n),
             ("figure_ranks", &self.figure_ranks, n),
@@ -121,9 +120,33 @@ impl Validate for Config {
         }
         positive("leak_sizes", &self.leak_sizes)?;
         positive("conjecture_tolerance", &[self.conjecture_tolerance])?;
-        if self.ode_points < 2 {
-            return Err(format!("ode_points: must be >= 2, got {}", self.ode_points));
+        positive("counterexample_deltas", &self.counterexample_deltas)?;
+        if sorted
+            .get(self.counterexample_direction.wrapping_sub(1))
+            .is_none_or(|&v| v == 0.0)
+        {
+            return Err(format!(
+                "counterexample_direction: must name a nonzero eigenvalue (1..=K), got {}",
+                self.counterexample_direction
+            ));
         }
+        if self.counterexample_columns < self.counterexample_direction
+            || self.counterexample_columns >= n
+        {
+            return Err(format!(
+                "counterexample_columns: must be in counterexample_direction..n-1 = {}..{}, got {}",
+                self.counterexample_direction,
+                n - 1,
+                self.counterexample_columns
+            ));
+        }
+        if !(2..=100_000).contains(&self.counterexample_points) {
+            return Err(format!(
+                "counterexample_points: must be in 2..=100000, got {}",
+                self.counterexample_points
+            ));
+        }
+        count("ode_points", self.ode_points, 2, MAX_POINTS)?;
         Ok(())
     }
 }
@@ -197,6 +220,9 @@ fn run(args: &cli::Args) -> Result<()> {
     out.time("limits and windows", || {
         limits_and_windows(&cfg, &setup, &out, &mut report)
     })?;
+    out.time("counterexamples", || {
+        counterexamples(&cfg, &setup, &out, &mut report)
+    })?;
     out.time("low-rank wide shapes", || {
         wide_low_rank(&cfg, &setup, &seeds, &out, &mut report)
     })?;
@@ -248,6 +274,7 @@ fn curves(cfg: &Config, setup: &Setup, out: &Outputs, report: &mut Report) -> Re
         }
         for (i, &li) in l.iter().enumerate().take(setup.k_rank) {
             plot.markers.push(Marker::Horizontal(li, i));
+            plot.marker_label = "dashed: the eigenvalues of Y".into();
         }
         figures.push(figure_markdown(
             out,
@@ -404,27 +431,14 @@ fn limits_and_windows(
     );
     report.set("horizon", short(t_end, 4));
     report.set("contained", format!("{} of {}", contained.0, contained.1));
-    // Conjecture 1 (containment): stated only if every comparison supports it.
-    let containment = if contained.1 > 0 && contained.0 == contained.1 {
+    report.check(
+        "all_contained",
+        contained.1 > 0 && contained.0 == contained.1,
         format!(
-            "**Conjecture** (supported by all {} comparisons here, on this instance): for k <= min(r, K), the \
-             intervals Theorem 4 gives for a full-rank shape remain valid for the rank-r shape made of its first \
-             r columns — ||W(t) - Yhat_k|| <= eps on I_k — even though W(0) is singular and the theorem does not \
-             apply; only the last window, k = r < K, never closes, because learning stops there.",
-            contained.1
-        )
-    } else if contained.1 > 0 {
-        format!(
-            "In {} of {} comparisons the measured window does not contain Theorem 4's interval, so the full-rank \
-             intervals do not carry over to rank-deficient shapes in general; no conjecture is stated.",
-            contained.1 - contained.0,
-            contained.1
-        )
-    } else {
-        "Theorem 4's intervals are empty for the full-rank shape at this alpha, so there is nothing to compare; \
-         no conjecture is stated."
-            .to_string()
-    };
+            "{} of {} windows contain the full-rank interval",
+            contained.0, contained.1
+        ),
+    );
     // Window starts: how far the schedule moves with r.
     let full_idx = cfg.ranks.iter().position(|&r| r == l.len());
     let shift = match full_idx {
@@ -463,8 +477,104 @@ fn limits_and_windows(
             }
         }
     };
-    let conjecture = format!("{containment}\n\n{shift}");
-    report.set("conjecture", conjecture);
+    report.set("schedule_shift", shift);
+    Ok(())
+}
+
+/// Section 2, continued: why the full-rank intervals do not carry over in general. In the
+/// eigenbasis, the first `r` columns of the full-rank shape get their component along the
+/// eigenvector of `l_j` multiplied by `delta` (the other columns are untouched, so the
+/// full-rank shape stays well conditioned and Theorem 4 still applies to it); the rank-r shape
+/// then sees that direction only through `sigma_min(Phi_j^T U_r)`, and its error on the
+/// full-rank shape's intervals is measured.
+fn counterexamples(cfg: &Config, setup: &Setup, out: &Outputs, report: &mut Report) -> Result<()> {
+    let l = setup.target.eigenvalues();
+    let n = l.len();
+    let j = cfg.counterexample_direction - 1;
+    let r = cfg.counterexample_columns;
+    let phi = setup.target.phi();
+    let mut rows = Vec::new();
+    let mut worst = 0.0f64;
+    let mut applied = 0usize;
+    for &delta in &cfg.counterexample_deltas {
+        // In the eigenbasis, row j of the shape: its first r entries times delta, the others
+        // scaled up so that the row keeps its norm (the full-rank shape stays well conditioned).
+        let mut g = phi.transpose() * &setup.full_shape;
+        let norm2 = |g: &Mat<f64>, cols: std::ops::Range<usize>| -> f64 {
+            cols.map(|c| g[(j, c)] * g[(j, c)]).sum()
+        };
+        let (head, tail) = (norm2(&g, 0..r), norm2(&g, r..n));
+        let up = ((head * (1.0 - delta * delta) + tail) / tail).sqrt();
+        for c in 0..n {
+            g[(j, c)] *= if c < r { delta } else { up };
+        }
+        let full = phi * &g;
+        // At half the largest alpha Theorem 4 allows for the full-rank shape, so that it
+        // applies and its intervals are nonempty.
+        let m = theorems::theorem4(
+            &setup.target,
+            &Init::new(cfg.alpha, full.as_ref())?,
+            cfg.eps,
+            0,
+        )?
+        .m
+        .ok_or_else(|| lab_err!("counterexample shape is singular"))?;
+        let alpha = 0.5
+            * theorems::theorem4_largest_alpha(l, cfg.eps, m)
+                .ok_or_else(|| lab_err!("Theorem 4 has no alpha for the counterexample shape"))?;
+        let init_full = Init::new(alpha, full.as_ref())?;
+        let t4 = theorems::theorem4(&setup.target, &init_full, cfg.eps, 0)?;
+        let part = full.subcols(0, r).to_owned();
+        let seen = (phi.transpose() * &part).subrows(j, 1).to_owned();
+        let seen_norm = seen.row(0).iter().map(|v| v * v).sum::<f64>().sqrt();
+        let errors = theorems::measure(
+            &setup.target,
+            &Init::new(alpha, part.as_ref())?,
+            &t4.intervals[..r.min(t4.intervals.len())],
+            cfg.counterexample_points,
+        )?;
+        let ratio = errors
+            .iter()
+            .flatten()
+            .fold(0.0f64, |a, &e| a.max(e / cfg.eps));
+        if t4.applies {
+            applied += 1;
+            worst = worst.max(ratio);
+        }
+        rows.push(vec![
+            short(delta, 1),
+            short(m, 3),
+            short(alpha, 2),
+            if t4.applies {
+                "yes".into()
+            } else {
+                "no".into()
+            },
+            short(seen_norm, 2),
+            short(ratio, 3),
+        ]);
+    }
+    let _ = out;
+    report.table(
+        "counterexample_table",
+        &[
+            "delta",
+            "M of the full-rank shape",
+            "alpha (half Theorem 4's largest)",
+            "Theorem 4 applies to it",
+            &format!("|Phi_j^T U_r| (what the first r columns see of direction j)"),
+            "largest error of the rank-r shape on I_1..I_r, / eps",
+        ],
+        &rows,
+    );
+    report.set("counterexample_columns", r.to_string());
+    report.set("counterexample_direction", (j + 1).to_string());
+    report.set("counterexample_worst", short(worst, 3));
+    report.check(
+        "counterexample_found",
+        applied > 0 && worst > 1.0,
+        format!("largest error/eps where Theorem 4 applies to the full shape: {worst}"),
+    );
     Ok(())
 }
 
@@ -563,6 +673,7 @@ fn missing_direction(
     );
     plot.log_y = true;
     plot.markers.push(Marker::Horizontal(lj, 6));
+    plot.marker_label = "dashed: the eigenvalue of the missing direction".into();
     let mut rows = Vec::new();
     // delta = 0: exactly missing.
     let exact = Trajectory::new(
@@ -650,28 +761,49 @@ fn missing_direction(
 }
 
 /// Section 5: the factor form against the adaptive ODE integrator.
+/// The looser integrator tolerance that shows whose error the ODE cross-check measures.
+const LOOSE_RTOL: f64 = 1e-9;
+
 fn ode_cross_check(cfg: &Config, setup: &Setup, out: &Outputs, report: &mut Report) -> Result<()> {
     let times = linspace(0.0, setup.horizon, cfg.ode_points);
     let mut rows = Vec::new();
     let mut csv = Vec::new();
     let mut worst = 0.0f64;
+    let mut loose_worst = 0.0f64;
+    let mut routes: Option<f64> = None;
+    let loose = OdeOptions {
+        rtol: LOOSE_RTOL,
+        ..OdeOptions::default()
+    };
     for &r in &cfg.ode_ranks {
         let shape = setup.shape(r);
         let init = Init::new(cfg.alpha, shape.as_ref())?;
         let traj = Trajectory::new(&setup.target, &init, Form::Auto)?;
         let exact = traj.w(&times)?;
-        let (us, stats) = integrate_factor(
-            setup.target.y(),
-            init.u0().as_ref(),
-            &times,
-            OdeOptions::default(),
-        )?;
-        let d = us
-            .iter()
-            .zip(&exact)
-            .map(|(u, w)| metrics::max_abs_diff((u * u.transpose()).as_ref(), w.as_ref()))
-            .fold(0.0f64, f64::max);
+        let difference = |options: OdeOptions| -> Result<(f64, usize)> {
+            let (us, stats) =
+                integrate_factor(setup.target.y(), init.u0().as_ref(), &times, options)?;
+            let d = us
+                .iter()
+                .zip(&exact)
+                .map(|(u, w)| metrics::max_abs_diff((u * u.transpose()).as_ref(), w.as_ref()))
+                .fold(0.0f64, f64::max);
+            Ok((d, stats.accepted + stats.rejected))
+        };
+        let (d, steps) = difference(OdeOptions::default())?;
+        loose_worst = loose_worst.max(difference(loose)?.0);
         worst = worst.max(d);
+        // The other closed-form route (factor form where the inverse form was used): two
+        // independent evaluations of the same formula.
+        if traj.form() == Form::Inverse {
+            let other = Trajectory::new(&setup.target, &init, Form::Factor)?.w(&times)?;
+            let gap = other
+                .iter()
+                .zip(&exact)
+                .map(|(a, b)| metrics::max_abs_diff(a.as_ref(), b.as_ref()))
+                .fold(0.0f64, f64::max);
+            routes = Some(routes.map_or(gap, |g: f64| g.max(gap)));
+        }
         let form = match traj.form() {
             Form::Inverse => "inverse",
             _ => "factor",
@@ -679,7 +811,7 @@ fn ode_cross_check(cfg: &Config, setup: &Setup, out: &Outputs, report: &mut Repo
         rows.push(vec![
             r.to_string(),
             form.into(),
-            (stats.accepted + stats.rejected).to_string(),
+            steps.to_string(),
             short(d, 2),
         ]);
         csv.push(vec![r.to_string(), form.into(), num(d)]);
@@ -700,6 +832,17 @@ fn ode_cross_check(cfg: &Config, setup: &Setup, out: &Outputs, report: &mut Repo
         &rows,
     );
     report.set("ode_worst", short(worst, 2));
+    report.set("ode_loose_worst", short(loose_worst, 2));
+    report.set("ode_loose_rtol", format!("{LOOSE_RTOL:e}"));
+    report.set(
+        "routes_gap",
+        routes.map_or("(no rank used the inverse form)".into(), |g| short(g, 2)),
+    );
+    report.check(
+        "ode_is_integrator",
+        routes.is_some_and(|g| g <= 1e-3 * worst),
+        format!("closed-form routes differ by {routes:?}, the ODE by {worst:e}"),
+    );
     report.set("ode_points", cfg.ode_points.to_string());
     Ok(())
 }

@@ -21,11 +21,11 @@ use mfflow::analysis::{crossing_time, linspace, min_error_to_rank_k};
 use mfflow::ode::{integrate_factor, OdeOptions};
 use mfflow::theorems::{self, Interval, Verdict};
 use mfflow::{gd, metrics, Form, Init, Mat, Target, Trajectory};
-use mfflow_lab::config::{self, positive, Validate};
+use mfflow_lab::config::{self, alphas, count, positive, Validate, MAX_POINTS};
 use mfflow_lab::instances::{gaussian, random_basis_target};
 use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::plot::{LinePlot, Marker, Series};
-use mfflow_lab::report::Report;
+use mfflow_lab::report::{figure_markdown, Report};
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::{cli, lab_err, progress, Result};
 use serde::{Deserialize, Serialize};
@@ -41,6 +41,7 @@ struct Config {
     master_seed: u64,
     eigenvalues: Vec<f64>,
     figure_alpha: f64,
+    panel_alphas: Vec<f64>,
     time_points: usize,
     sweep_alphas: Vec<f64>,
     eps: Vec<f64>,
@@ -66,9 +67,18 @@ impl Validate for Config {
         if sorted.windows(2).any(|w| w[0] == w[1]) {
             return Err("eigenvalues: must be distinct (both theorems need it)".into());
         }
-        positive("figure_alpha", &[self.figure_alpha])?;
-        positive("sweep_alphas", &self.sweep_alphas)?;
-        positive("theorem_alphas", &self.theorem_alphas)?;
+        alphas("figure_alpha", &[self.figure_alpha])?;
+        alphas("panel_alphas", &self.panel_alphas)?;
+        alphas("sweep_alphas", &self.sweep_alphas)?;
+        let mut sweep = self.sweep_alphas.clone();
+        sweep.sort_by(f64::total_cmp);
+        if let Some(w) = sweep.windows(2).find(|w| w[1] > 10.0 * w[0] * (1.0 + 1e-9)) {
+            return Err(format!(
+                "sweep_alphas: must include every decade of its range (no gap wider than a factor 10), but jumps from {:e} to {:e}",
+                w[0], w[1]
+            ));
+        }
+        alphas("theorem_alphas", &self.theorem_alphas)?;
         positive("eps", &self.eps)?;
         let bound = sorted[sorted.len() - 1].min(1.0);
         if let Some(e) = self.eps.iter().find(|&&e| e > bound) {
@@ -76,32 +86,27 @@ impl Validate for Config {
                 "eps: {e} exceeds min(l_K, 1) = {bound}, where Theorem 4 stops applying"
             ));
         }
-        if self.time_points < 10 {
-            return Err(format!(
-                "time_points: must be >= 10, got {}",
-                self.time_points
-            ));
-        }
-        if self.grid_points < 2 {
-            return Err(format!(
-                "grid_points: must be >= 2, got {}",
-                self.grid_points
-            ));
-        }
+        count("time_points", self.time_points, 10, MAX_POINTS)?;
+        count("grid_points", self.grid_points, 2, MAX_POINTS)?;
         if !(1..=200).contains(&self.bisection_steps) {
             return Err(format!(
                 "bisection_steps: must be in 1..=200, got {}",
                 self.bisection_steps
             ));
         }
-        positive("cross_check.alpha", &[self.cross_check.alpha])?;
+        alphas("cross_check.alpha", &[self.cross_check.alpha])?;
         positive("cross_check.etas", &self.cross_check.etas)?;
-        if self.cross_check.points < 2 {
+        if let Some(eta) = self
+            .cross_check
+            .etas
+            .iter()
+            .find(|e| !(1e-5..=0.1).contains(*e))
+        {
             return Err(format!(
-                "cross_check.points: must be >= 2, got {}",
-                self.cross_check.points
+                "cross_check.etas: every step must be in [1e-5, 0.1] (smaller ones take millions of steps), got {eta:e}"
             ));
         }
+        count("cross_check.points", self.cross_check.points, 2, MAX_POINTS)?;
         Ok(())
     }
 }
@@ -212,6 +217,9 @@ fn main_body(args: &cli::Args) -> Result<()> {
     );
 
     out.time("figure1", || figure1(&cfg, &setup, &out, &mut report))?;
+    out.time("figure1 panels", || {
+        figure1_panels(&cfg, &setup, &out, &mut report)
+    })?;
     out.time("separation", || separation(&cfg, &setup, &out, &mut report))?;
     out.time("theorem tables", || {
         theorem_tables(&cfg, &setup, &out, &mut report)
@@ -236,6 +244,7 @@ fn figure1(cfg: &Config, setup: &Setup, out: &Outputs, report: &mut Report) -> R
     let times = linspace(0.0, setup.horizon(alpha), cfg.time_points);
     let predicted: Vec<f64> = l.iter().map(|li| (1.0 / alpha).ln() / (2.0 * li)).collect();
     let mut rows_half = Vec::new();
+    let mut halves = Vec::new();
     let mut worst_rel = 0.0f64;
     for kind in Kind::BOTH {
         let traj = setup.trajectory(kind, alpha)?;
@@ -253,38 +262,24 @@ fn figure1(cfg: &Config, setup: &Setup, out: &Outputs, report: &mut Report) -> R
             .collect();
         let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
         out.csv(&format!("figure1-{}.csv", kind.name()), &header_refs, &rows)?;
-        let mut plot = LinePlot::new(
-            format!(
-                "Eigenvalues of W(t), {} initialization, alpha = {}",
-                kind.name(),
-                short(alpha, 2)
-            ),
-            "time t (units of 1/eigenvalue of Y)",
-            "eigenvalue of W(t) (log scale)",
-        );
-        plot.log_y = true;
-        for i in 0..n {
-            let pts = times.iter().zip(&eig).map(|(t, e)| (*t, e[i])).collect();
-            plot.series.push(Series::line(
-                format!("lambda_{} (target {})", i + 1, short(l[i], 3)),
-                pts,
-            ));
-            plot.markers.push(Marker::Horizontal(l[i], i));
-            plot.markers.push(Marker::Vertical(predicted[i], i));
+        for log in [false, true] {
+            let plot = eigenvalue_plot(l, &times, &eig, alpha, kind.name(), log);
+            let (suffix, scale) = if log { ("_log", "log") } else { ("", "linear") };
+            report.figure(
+                out,
+                &format!("figure1_{}{suffix}", kind.name()),
+                &plot,
+                &format!(
+                    "Eigenvalues of W(t) under {} initialization, {scale} scale. Dashed horizontal lines: the targets l_i; \
+                     dashed vertical lines: the predicted transition times log(1/alpha)/(2 l_i). Data: figure1-{}.csv.",
+                    kind.name(),
+                    kind.name()
+                ),
+            )?;
         }
-        report.figure(
-            out,
-            &format!("figure1_{}", kind.name()),
-            &plot,
-            &format!(
-                "Eigenvalues of W(t) under {} initialization. Dashed horizontal lines: the targets l_i; \
-                 dashed vertical lines: the predicted transition times log(1/alpha)/(2 l_i). Data: figure1-{}.csv.",
-                kind.name(),
-                kind.name()
-            ),
-        )?;
         for i in 0..n {
             let measured = crossing_time(&traj, i, l[i] / 2.0, &times)?;
+            halves.push(measured);
             let (m, rel) = match measured {
                 Some(t) => {
                     let rel = (t - predicted[i]).abs() / predicted[i];
@@ -317,6 +312,87 @@ fn figure1(cfg: &Config, setup: &Setup, out: &Outputs, report: &mut Report) -> R
         &rows_half,
     );
     report.set("half_time_worst", short(worst_rel * 100.0, 2));
+    // Larger targets first: the measured half-times increase with i, under both kinds.
+    let ordered = halves
+        .chunks(n)
+        .all(|t| t.iter().all(Option::is_some) && t.windows(2).all(|w| w[0] < w[1]));
+    report.check(
+        "larger_first",
+        ordered,
+        "measured half-times increase with i for both initializations",
+    );
+    Ok(())
+}
+
+/// The eigenvalues of `W(t)` against `t`, with the targets and the predicted transition times
+/// as dashed lines, on a linear or a logarithmic scale.
+fn eigenvalue_plot(
+    l: &[f64],
+    times: &[f64],
+    eig: &[Vec<f64>],
+    alpha: f64,
+    kind: &str,
+    log: bool,
+) -> LinePlot {
+    let mut plot = LinePlot::new(
+        format!(
+            "Eigenvalues of W(t), {kind} initialization, alpha = {}",
+            short(alpha, 2)
+        ),
+        "time t (units of 1/eigenvalue of Y)",
+        if log {
+            "eigenvalue of W(t) (log scale)"
+        } else {
+            "eigenvalue of W(t)"
+        },
+    );
+    plot.log_y = log;
+    for (i, li) in l.iter().enumerate() {
+        let pts = times.iter().zip(eig).map(|(t, e)| (*t, e[i])).collect();
+        plot.series.push(Series::line(
+            format!("lambda_{} (target {})", i + 1, short(*li, 3)),
+            pts,
+        ));
+        plot.markers.push(Marker::Horizontal(*li, i));
+        plot.marker_label =
+            "dashed: targets l_i (horizontal), predicted transition times (vertical), in the colour of their curve".into();
+        plot.markers
+            .push(Marker::Vertical((1.0 / alpha).ln() / (2.0 * li), i));
+    }
+    plot
+}
+
+/// The paper's Figure 1, right-hand panels: the spectral-initialization curves on a linear
+/// scale at decreasing alpha, each over its own horizon, showing the transitions separate.
+fn figure1_panels(cfg: &Config, setup: &Setup, out: &Outputs, report: &mut Report) -> Result<()> {
+    let mut figures = Vec::new();
+    for &alpha in &cfg.panel_alphas {
+        let times = linspace(0.0, setup.horizon(alpha), cfg.time_points);
+        let eig = setup
+            .trajectory(Kind::Spectral, alpha)?
+            .eigenvalues(&times)?;
+        let plot = eigenvalue_plot(setup.l(), &times, &eig, alpha, "spectral", false);
+        let name = format!("figure1_panel_alpha{}", short(alpha, 1).replace('.', "p"));
+        figures.push(figure_markdown(
+            out,
+            &name,
+            &plot,
+            &format!(
+                "Spectral initialization at alpha = {}, linear scale, over 1.5 times the predicted last transition. \
+                 Dashed: targets and predicted transition times.",
+                short(alpha, 1)
+            ),
+        )?);
+    }
+    report.set("figure1_panels", figures.join("\n\n"));
+    report.set(
+        "panel_alphas",
+        cfg.panel_alphas
+            .iter()
+            .map(|a| short(*a, 1))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
     Ok(())
 }
 
@@ -371,6 +447,7 @@ fn separation(cfg: &Config, setup: &Setup, out: &Outputs, report: &mut Report) -
         }
     }
     plot.markers.push(Marker::Horizontal(eps, 6));
+    plot.marker_label = format!("dashed: eps = {}", short(eps, 2));
     report.figure(
         out,
         "separation",
@@ -676,9 +753,11 @@ fn tightness(cfg: &Config, setup: &Setup, out: &Outputs, report: &mut Report) ->
             (lo.min(x), hi.max(x))
         });
         if r.is_empty() {
-            "could not be measured".to_string()
+            "(could not be measured)".to_string()
+        } else if short(lo, 2) == short(hi, 2) {
+            format!("{} in every case", short(lo, 2))
         } else {
-            format!("{} to {}", short(lo, 2), short(hi, 2))
+            format!("from {} to {}", short(lo, 2), short(hi, 2))
         }
     };
     report.set("tightness_range", range(&ratios));
