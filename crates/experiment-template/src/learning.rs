@@ -1,6 +1,6 @@
-//! Part 1: the eigenvalues of `W(t)` for a random Gaussian shape. `measure` computes the data,
-//! `write` stores it, `report` fills the report from the data alone, one short function per
-//! subsection, so prose and figures can be changed without rerunning the measurement.
+//! Part 1: the eigenvalues of `W(t)` for a random Gaussian shape. `measure` computes the data;
+//! `report` writes it as CSV and fills the report from the data alone, one short function per
+//! subsection, so prose and figures can be changed without touching the measurement.
 
 use crate::config::Config;
 use mfflow::analysis::linspace;
@@ -46,7 +46,7 @@ pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
 }
 
 /// Writes the data behind the figure.
-pub fn write(data: &Data, out: &Outputs) -> Result<()> {
+fn write(data: &Data, out: &Outputs) -> Result<()> {
     let n = data.l.len();
     let header: Vec<String> = std::iter::once("t".to_string())
         .chain((1..=n).map(|i| format!("lambda_{i}")))
@@ -65,8 +65,9 @@ pub fn write(data: &Data, out: &Outputs) -> Result<()> {
     out.csv("eigenvalues.csv", &header, &rows)
 }
 
-/// Fills the report from the data.
+/// Writes the data and fills the report from it.
 pub fn report(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
+    write(data, out)?;
     setup(data, report);
     figure(data, out, report)?;
     half_times(data, report);

@@ -8,9 +8,7 @@
 mod config;
 mod learning;
 
-use mfflow_lab::output::Outputs;
-use mfflow_lab::report::Report;
-use mfflow_lab::seeds::Seeds;
+use mfflow_lab::run::Run;
 use mfflow_lab::{cli, Result};
 use std::process::ExitCode;
 
@@ -26,14 +24,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &cli::Args) -> Result<()> {
-    let (cfg, _) = mfflow_lab::config::load::<config::Config>(&args.config)?;
-    let seeds = Seeds::new(cfg.master_seed);
-    let out = Outputs::create(&args.out)?;
-    let mut report = Report::new(TEMPLATE);
-
-    let data = out.time("learning", || learning::measure(&cfg, &seeds))?;
-    learning::write(&data, &out)?;
-    learning::report(&data, &out, &mut report)?;
-
-    out.finish(NAME, &report, &seeds, &cfg)
+    let mut run = Run::<config::Config>::start(NAME, TEMPLATE, args, |c| c.master_seed)?;
+    run.part("learning", learning::measure, learning::report)?;
+    run.finish()
 }

@@ -4,8 +4,8 @@
 //!
 //! Layout rules every figure follows: the legend sits in its own panel right of the plot area,
 //! so it never covers data; every series is in the legend (one with nothing drawable says so
-//! in its entry) and the dashed marker lines have an entry of their own; a logarithmic axis is
-//! drawn as log10 values with every tick labelled in one format (`1eK`); the drawing is done on
+//! in its entry) and the dashed marker lines have an entry of their own; a logarithmic axis over
+//! several decades is drawn as log10 values with every tick a labelled decade (`1eK`); the drawing is done on
 //! a canvas [`SCALE`] times finer than the displayed size, so polylines keep sub-pixel detail
 //! (plotters' SVG backend rounds coordinates to whole units).
 
@@ -112,10 +112,11 @@ pub struct LinePlot {
     decades: (bool, bool),
 }
 
-/// Every log axis is drawn as log10 values on a linear axis with ticks labelled `1eK`:
-/// plotters' own log axis leaves decades unlabelled (none above `0.1` on some figures) and
-/// stops labelling over very wide ranges.
-const MAX_NATIVE_DECADES: f64 = 0.0;
+/// A log axis spanning at least this many decades is drawn as log10 values on a linear axis
+/// with every tick a whole decade labelled `1eK`: plotters' own log axis leaves decades
+/// unlabelled (none above `0.1` on some figures) and stops labelling over wide ranges. Narrower
+/// log axes keep plotters' labels (`4`, `10`, `20`, …).
+const MAX_NATIVE_DECADES: f64 = 2.5;
 
 /// The drawing is made on a canvas this many times finer than the displayed size.
 const SCALE: u32 = 4;
@@ -450,7 +451,7 @@ impl LinePlot {
 }
 
 impl LinePlot {
-    /// How many tick labels an axis asks plotters for: on a decades axis spanning three or more
+    /// How many tick labels an axis asks plotters for: on a decades axis spanning two or more
     /// decades, few enough that the step is a whole number of decades (plotters picks the finest
     /// 1-2-5 step that fits), so every label is an exact power of ten.
     fn label_count(&self, x: bool) -> usize {
@@ -469,7 +470,7 @@ impl LinePlot {
                 (lo.min(v), hi.max(v))
             });
         let span = hi - lo;
-        if span >= 3.0 {
+        if span >= 2.0 {
             (span.floor() as usize + 1).min(12)
         } else {
             10

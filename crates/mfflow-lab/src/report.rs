@@ -162,11 +162,13 @@ impl Report {
                     match (check.holds, otherwise) {
                         (true, _) => self.render_nodes(then, out, used)?,
                         (false, Some(other)) => self.render_nodes(other, out, used)?,
-                        (false, None) => return Err(lab_err!(
+                        (false, None) => {
+                            return Err(lab_err!(
                             "report.md: the claim `{key}` is false on this run's data ({}): \"{}\"",
                             check.evidence,
                             one_line(source)
-                        )),
+                        ))
+                        }
                     }
                 }
             }

@@ -556,7 +556,7 @@ fn report_spectra(
             let mut ks_rows = Vec::new();
             let mut plot = LinePlot::new(
                 "Smallest eigenvalue at r = n: n lambda_min against Edelman's law",
-                "x",
+                "x (a value of n lambda_min, dimensionless)",
                 "P(n lambda_min <= x)",
             );
             let xs = linspace(0.0, 3.0, 121);

@@ -418,6 +418,11 @@ fn limits_and_windows(
         &limit_rows,
     );
     report.set("worst_limit", short(worst_limit, 2));
+    report.check(
+        "limits_reached",
+        worst_limit <= cfg.eps,
+        format!("largest distance to Yhat_min(r,K) far past the transitions: {worst_limit:e}"),
+    );
     report.table(
         "window_table",
         &[
@@ -589,6 +594,7 @@ fn wide_low_rank(
     let n = setup.target.n();
     let cols = n + cfg.extra_columns;
     let mut rows = Vec::new();
+    let mut worst = 0.0f64;
     let far = 10.0 * setup.horizon;
     for &q in &cfg.deficient_ranks {
         let mut rng = seeds.indexed("wide-low-rank-shape", q as u64);
@@ -599,6 +605,7 @@ fn wide_low_rank(
         let learned = q.min(setup.k_rank);
         let eig = traj.eigenvalues(&[far])?.remove(0);
         let dist = errors_to_rank_k(&traj, learned, &[far])?[0];
+        worst = worst.max(dist);
         rows.push(vec![
             format!("{n} x {cols}"),
             q.to_string(),
@@ -620,6 +627,11 @@ fn wide_low_rank(
             "||W - Yhat_q||_2",
         ],
         &rows,
+    );
+    report.check(
+        "wide_rank_decides",
+        worst <= cfg.eps,
+        format!("largest ||W - Yhat_q|| at the end: {worst:e}"),
     );
     Ok(())
 }

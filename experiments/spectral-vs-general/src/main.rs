@@ -424,6 +424,17 @@ fn separation(cfg: &Config, setup: &Setup, out: &Outputs, report: &mut Report) -
         }
     }
     bar.finish_and_clear();
+    // Single crossing: along the sweep (sorted by alpha) every distance moves one way.
+    let monotone = curves.iter().all(|c| {
+        let mut c = c.clone();
+        c.sort_by(|a, b| a.0.total_cmp(&b.0));
+        c.windows(2).all(|w| w[0].1 <= w[1].1)
+    });
+    report.check(
+        "sweep_monotone",
+        monotone,
+        "min distance to each Yhat_k increases with alpha along the sweep",
+    );
     out.csv(
         "separation.csv",
         &["alpha", "initialization", "k", "min_t_error_to_Yhat_k"],
@@ -755,9 +766,13 @@ fn tightness(cfg: &Config, setup: &Setup, out: &Outputs, report: &mut Report) ->
         if r.is_empty() {
             "(could not be measured)".to_string()
         } else if short(lo, 2) == short(hi, 2) {
-            format!("{} in every case", short(lo, 2))
+            format!("{} times the required alpha in every case", short(lo, 2))
         } else {
-            format!("from {} to {}", short(lo, 2), short(hi, 2))
+            format!(
+                "from {} to {} times the required alpha",
+                short(lo, 2),
+                short(hi, 2)
+            )
         }
     };
     report.set("tightness_range", range(&ratios));
