@@ -92,15 +92,24 @@ impl Report {
         Ok(())
     }
 
-    /// Fills `{{key}}` with a Markdown table.
+    /// Fills `{{key}}` with a Markdown table. A `|` inside a cell (a norm, `|x|`) is escaped so
+    /// that it does not split the cell.
     pub fn table(&mut self, key: &str, header: &[&str], rows: &[Vec<String>]) {
+        let cells = |row: &mut dyn Iterator<Item = &str>| {
+            row.map(|c| c.replace('|', "\\|"))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        };
         let mut text = format!(
             "| {} |\n|{}|\n",
-            header.join(" | "),
+            cells(&mut header.iter().copied()),
             vec!["---"; header.len()].join("|")
         );
         for row in rows {
-            text.push_str(&format!("| {} |\n", row.join(" | ")));
+            text.push_str(&format!(
+                "| {} |\n",
+                cells(&mut row.iter().map(String::as_str))
+            ));
         }
         self.set(key, text.trim_end().to_string());
     }
@@ -447,6 +456,12 @@ mod tests {
         assert_eq!(
             r.render().unwrap(),
             "# T\nalpha* = 1e-6; | a | b |\n|---|---|\n| 1 | 2 |\n"
+        );
+        let mut norms = Report::new("{{t}}");
+        norms.table("t", &["||W||_2"], &[vec!["|x|".into()]]);
+        assert_eq!(
+            norms.render().unwrap(),
+            "| \\|\\|W\\|\\|_2 |\n|---|\n| \\|x\\| |"
         );
         r.set("extra", "x");
         assert!(r.render().unwrap_err().0.contains("never shown"));

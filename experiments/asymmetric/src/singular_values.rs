@@ -227,11 +227,14 @@ fn half_time_table(data: &Data, report: &mut Report) {
 #[derive(Default)]
 struct Delays {
     /// `(r, i)` → `(measured, predicted)` over the alphas (`None`: not reached).
-    by_mode: std::collections::BTreeMap<(usize, usize), Vec<Option<(f64, f64)>>>,
+    by_mode: std::collections::BTreeMap<(usize, usize), Vec<HalfTime>>,
 }
 
+/// A measured half-time with its prediction, or `None` when not reached.
+type HalfTime = Option<(f64, f64)>;
+
 impl Delays {
-    fn add(&mut self, r: usize, i: usize, m: Option<(f64, f64)>) {
+    fn add(&mut self, r: usize, i: usize, m: HalfTime) {
         self.by_mode.entry((r, i)).or_default().push(m);
     }
 

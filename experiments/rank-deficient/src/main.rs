@@ -567,7 +567,7 @@ fn counterexamples(cfg: &Config, setup: &Setup, out: &Outputs, report: &mut Repo
             "M of the full-rank shape",
             "alpha (half Theorem 4's largest)",
             "Theorem 4 applies to it",
-            &format!("|Phi_j^T U_r| (what the first r columns see of direction j)"),
+            "norm of Phi_j^T U_r (what the first r columns see of direction j)",
             "largest error of the rank-r shape on I_1..I_r, / eps",
         ],
         &rows,
