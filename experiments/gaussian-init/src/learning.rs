@@ -290,6 +290,31 @@ pub(crate) fn largest_alpha_with(alphas: &[f64], proportions: &[f64], p: f64) ->
     best
 }
 
+/// What the report of part 3 accumulates over the cases.
+#[derive(Default)]
+struct Tally {
+    figures: Vec<String>,
+    csv: Vec<Vec<String>>,
+    table: Vec<Vec<String>>,
+    shape_rows: Vec<Vec<String>>,
+    worst_applies: f64,
+    non_monotone: usize,
+    applies_without_holding: usize,
+    per_shape_gap: Vec<f64>,
+    per_shape_gap_split: Vec<f64>,
+    gaps: Gaps,
+}
+
+/// The proportions of one case against alpha: incremental (with its Wilson interval) and
+/// Theorem 4 applies.
+struct Proportions {
+    incremental: Vec<f64>,
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+    applies: Vec<f64>,
+}
+
+/// Part 3 of the report, from the measured cases and the part-1 summaries.
 pub(crate) fn report_learning(
     cfg: &Config,
     summaries: &[Vec<Summary>],
@@ -297,189 +322,224 @@ pub(crate) fn report_learning(
     out: &Outputs,
     report: &mut Report,
 ) -> Result<()> {
-    let l = &cfg.target_eigenvalues;
-    let mut figures = Vec::new();
-    let mut csv = Vec::new();
-    let mut table = Vec::new();
-    let mut shape_rows = Vec::new();
-    let mut worst_applies = 0.0f64;
-    let mut non_monotone = 0usize;
-    let mut applies_without_holding = 0usize;
-    let mut per_shape_gap = Vec::new();
-    let mut per_shape_gap_split = Vec::new();
-    let mut gaps = Gaps::default();
+    let mut tally = Tally::default();
     for case in cases {
-        let draws = case.shapes.len();
-        let count = |f: &dyn Fn(&ShapeOutcome) -> &Vec<bool>, a: usize| {
-            case.shapes.iter().filter(|s| f(s)[a]).count()
-        };
-        let mut p_incr = Vec::new();
-        let mut p_incr_lo = Vec::new();
-        let mut p_incr_hi = Vec::new();
-        let mut p_applies = Vec::new();
-        let mut p_holds = Vec::new();
-        for (a, &alpha) in case.alphas.iter().enumerate() {
-            let inc = count(&|s| &s.incremental, a);
-            let app = count(&|s| &s.applies, a);
-            let hold = count(&|s| &s.holds_on_intervals, a);
-            let (p, lo, hi) = wilson(inc, draws, WILSON_Z);
-            p_incr_lo.push(lo);
-            p_incr_hi.push(hi);
-            csv.push(vec![
-                case.n.to_string(),
-                case.r.to_string(),
-                num(alpha),
-                num(p),
-                num(lo),
-                num(hi),
-                num(app as f64 / draws as f64),
-                num(hold as f64 / draws as f64),
-            ]);
-            p_incr.push(p);
-            p_applies.push(app as f64 / draws as f64);
-            p_holds.push(hold as f64 / draws as f64);
-        }
-        for s in &case.shapes {
-            worst_applies = worst_applies.max(s.worst_where_applies);
-            applies_without_holding += s
-                .applies
-                .iter()
-                .zip(&s.holds_on_intervals)
-                .filter(|(a, h)| **a && !**h)
-                .count();
-            // Non-monotone: incremental at some α, not at a smaller one.
-            let first_true = s.incremental.iter().position(|&b| b);
-            if let Some(ft) = first_true {
-                if s.incremental[ft..].iter().any(|&b| !b) {
-                    non_monotone += 1;
-                }
-            }
-            let emp = largest_alpha_with(
-                &case.alphas,
-                &s.incremental
-                    .iter()
-                    .map(|&b| if b { 1.0 } else { 0.0 })
-                    .collect::<Vec<_>>(),
-                1.0,
-            );
-            if let Some(e) = emp {
-                per_shape_gap.push((e / s.alpha_required).log10());
-                per_shape_gap_split.push((e / s.alpha_split).log10());
-            }
-            shape_rows.push(vec![
-                case.n.to_string(),
-                case.r.to_string(),
-                num(s.m),
-                num(s.alpha_required),
-                num(s.alpha_split),
-                emp.map_or("".into(), num),
-            ]);
-        }
-        // Theorem thresholds with M_δ from part 1 (same n, r; N(0,1) entries).
-        let (ni, ri) = (
-            cfg.sizes
-                .iter()
-                .position(|&n| n == case.n)
-                .expect("validated"),
-            cfg.ratios
-                .iter()
-                .position(|&q| columns(case.n, q) == Some(case.r))
-                .expect("validated"),
-        );
-        let summary = &summaries[ni][ri];
-        let mut plot = LinePlot::new(
-            format!(
-                "Incremental learning over random shapes, n = {}, r = {}",
-                case.n, case.r
-            ),
-            "alpha (log scale)",
-            "proportion of shapes",
-        );
-        plot.log_x = true;
-        plot.y_range = Some((-0.02, 1.02));
-        let pts = |p: &[f64]| -> Vec<(f64, f64)> {
-            case.alphas.iter().copied().zip(p.iter().copied()).collect()
-        };
-        plot.series.push(
-            Series::line(
-                "incremental (exact trajectory within eps of every Yhat_k), with its 95% Wilson band",
-                pts(&p_incr),
-            )
-            .coloured(0)
-            .with_band(
-                case.alphas
-                    .iter()
-                    .zip(p_incr_lo.iter().zip(&p_incr_hi))
-                    .map(|(&a, (&lo, &hi))| (a, lo, hi))
-                    .collect(),
-            ),
-        );
-        plot.series.push(
-            Series::line(
-                "Theorem 4 applies (and its conclusion was checked)",
-                pts(&p_applies),
-            )
-            .coloured(1),
-        );
-        for (di, &delta) in cfg.deltas.iter().enumerate() {
-            let q = summary.m_quantiles[di][0];
-            let alpha_of = |m: f64| theorem4_largest_alpha(l, cfg.eps, m).expect("validated");
-            let thr = alpha_of(q.value);
-            let split = summary.split_alpha[di];
-            plot.markers.push(Marker::Vertical(thr, 1));
-            plot.marker_label = format!(
-                "dashed: Theorem 4's alpha with M = M_delta, delta = {} (right to left)",
-                list(&cfg.deltas)
-            );
-            let threshold = Threshold {
-                point: largest_alpha_with(&case.alphas, &p_incr, 1.0 - delta),
-                established: largest_alpha_with(&case.alphas, &p_incr_lo, 1.0 - delta),
-                not_excluded: largest_alpha_with(&case.alphas, &p_incr_hi, 1.0 - delta),
-            };
-            if di + 1 == cfg.deltas.len() {
-                gaps.add(case.r == case.n, &threshold, thr, split.value);
-            }
-            let decades =
-                |a: Option<f64>, t: f64| a.map_or("-".into(), |a| short((a / t).log10(), 3));
-            table.push(vec![
-                case.n.to_string(),
-                case.r.to_string(),
-                short(delta, 2),
-                format!(
-                    "{} [{}, {}]",
-                    short(thr, 3),
-                    short(alpha_of(q.hi), 3),
-                    short(alpha_of(q.lo), 3)
-                ),
-                format!(
-                    "{} [{}, {}]",
-                    short(split.value, 3),
-                    short(split.lo, 3),
-                    short(split.hi, 3)
-                ),
-                threshold.text(),
-                format!(
-                    "{} [{}, {}]",
-                    decades(threshold.point, thr),
-                    decades(threshold.established, thr),
-                    decades(threshold.not_excluded, thr)
-                ),
-                decades(threshold.point, split.value),
-            ]);
-        }
-        figures.push(figure_markdown(
-            out,
-            &format!("learning_n{}_r{}", case.n, case.r),
-            &plot,
-            &format!(
-                "n = {}, r = {}, {} shapes: proportion of shapes whose exact trajectory comes within eps of every Yhat_k, and proportion to which Theorem 4 applies, against alpha. Dashed: the largest alpha Theorem 4 allows with M = M_delta for delta = {} (right to left). Data: learning.csv.",
-                case.n,
-                case.r,
-                draws,
-                list(&cfg.deltas)
-            ),
-        )?);
+        let props = proportions(case, &mut tally);
+        shape_stats(case, &mut tally);
+        let summary = summary_of(cfg, summaries, case);
+        thresholds(cfg, case, &props, summary, &mut tally);
+        tally
+            .figures
+            .push(case_figure(cfg, case, &props, summary, out)?);
     }
+    write_learning(&tally, out)?;
+    fill_learning(cfg, cases, tally, report);
+    Ok(())
+}
+
+/// The part-1 summary of the same `(n, r)` (its `M_δ` for `N(0,1)` entries).
+fn summary_of<'a>(cfg: &Config, summaries: &'a [Vec<Summary>], case: &LearningCase) -> &'a Summary {
+    let ni = cfg
+        .sizes
+        .iter()
+        .position(|&n| n == case.n)
+        .expect("validated");
+    let ri = cfg
+        .ratios
+        .iter()
+        .position(|&q| columns(case.n, q) == Some(case.r))
+        .expect("validated");
+    &summaries[ni][ri]
+}
+
+fn proportions(case: &LearningCase, tally: &mut Tally) -> Proportions {
+    let draws = case.shapes.len();
+    let count = |f: &dyn Fn(&ShapeOutcome) -> &Vec<bool>, a: usize| {
+        case.shapes.iter().filter(|s| f(s)[a]).count()
+    };
+    let mut props = Proportions {
+        incremental: Vec::new(),
+        lo: Vec::new(),
+        hi: Vec::new(),
+        applies: Vec::new(),
+    };
+    for (a, &alpha) in case.alphas.iter().enumerate() {
+        let inc = count(&|s| &s.incremental, a);
+        let app = count(&|s| &s.applies, a);
+        let hold = count(&|s| &s.holds_on_intervals, a);
+        let (p, lo, hi) = wilson(inc, draws, WILSON_Z);
+        tally.csv.push(vec![
+            case.n.to_string(),
+            case.r.to_string(),
+            num(alpha),
+            num(p),
+            num(lo),
+            num(hi),
+            num(app as f64 / draws as f64),
+            num(hold as f64 / draws as f64),
+        ]);
+        props.incremental.push(p);
+        props.lo.push(lo);
+        props.hi.push(hi);
+        props.applies.push(app as f64 / draws as f64);
+    }
+    props
+}
+
+fn shape_stats(case: &LearningCase, tally: &mut Tally) {
+    for s in &case.shapes {
+        tally.worst_applies = tally.worst_applies.max(s.worst_where_applies);
+        tally.applies_without_holding += s
+            .applies
+            .iter()
+            .zip(&s.holds_on_intervals)
+            .filter(|(a, h)| **a && !**h)
+            .count();
+        // Non-monotone: incremental at some α, not at a smaller one.
+        if let Some(ft) = s.incremental.iter().position(|&b| b) {
+            if s.incremental[ft..].iter().any(|&b| !b) {
+                tally.non_monotone += 1;
+            }
+        }
+        let ones: Vec<f64> = s
+            .incremental
+            .iter()
+            .map(|&b| if b { 1.0 } else { 0.0 })
+            .collect();
+        let emp = largest_alpha_with(&case.alphas, &ones, 1.0);
+        if let Some(e) = emp {
+            tally.per_shape_gap.push((e / s.alpha_required).log10());
+            tally.per_shape_gap_split.push((e / s.alpha_split).log10());
+        }
+        tally.shape_rows.push(vec![
+            case.n.to_string(),
+            case.r.to_string(),
+            num(s.m),
+            num(s.alpha_required),
+            num(s.alpha_split),
+            emp.map_or("".into(), num),
+        ]);
+    }
+}
+
+/// For every delta: the theorem's alpha with `M = M_δ` (as drawn and split-invariant) against
+/// the threshold read off the measured proportion, as a table row.
+fn thresholds(
+    cfg: &Config,
+    case: &LearningCase,
+    props: &Proportions,
+    summary: &Summary,
+    tally: &mut Tally,
+) {
+    let alpha_of =
+        |m: f64| theorem4_largest_alpha(&cfg.target_eigenvalues, cfg.eps, m).expect("validated");
+    for (di, &delta) in cfg.deltas.iter().enumerate() {
+        let q = summary.m_quantiles[di][0];
+        let thr = alpha_of(q.value);
+        let split = summary.split_alpha[di];
+        let threshold = Threshold {
+            point: largest_alpha_with(&case.alphas, &props.incremental, 1.0 - delta),
+            established: largest_alpha_with(&case.alphas, &props.lo, 1.0 - delta),
+            not_excluded: largest_alpha_with(&case.alphas, &props.hi, 1.0 - delta),
+        };
+        if di + 1 == cfg.deltas.len() {
+            tally
+                .gaps
+                .add(case.r == case.n, &threshold, thr, split.value);
+        }
+        let decades = |a: Option<f64>, t: f64| a.map_or("-".into(), |a| short((a / t).log10(), 3));
+        tally.table.push(vec![
+            case.n.to_string(),
+            case.r.to_string(),
+            short(delta, 2),
+            format!(
+                "{} [{}, {}]",
+                short(thr, 3),
+                short(alpha_of(q.hi), 3),
+                short(alpha_of(q.lo), 3)
+            ),
+            format!(
+                "{} [{}, {}]",
+                short(split.value, 3),
+                short(split.lo, 3),
+                short(split.hi, 3)
+            ),
+            threshold.text(),
+            format!(
+                "{} [{}, {}]",
+                decades(threshold.point, thr),
+                decades(threshold.established, thr),
+                decades(threshold.not_excluded, thr)
+            ),
+            decades(threshold.point, split.value),
+        ]);
+    }
+}
+
+fn case_figure(
+    cfg: &Config,
+    case: &LearningCase,
+    props: &Proportions,
+    summary: &Summary,
+    out: &Outputs,
+) -> Result<String> {
+    let mut plot = LinePlot::new(
+        format!(
+            "Incremental learning over random shapes, n = {}, r = {}",
+            case.n, case.r
+        ),
+        "alpha (log scale)",
+        "proportion of shapes",
+    );
+    plot.log_x = true;
+    plot.y_range = Some((-0.02, 1.02));
+    let pts = |p: &[f64]| -> Vec<(f64, f64)> {
+        case.alphas.iter().copied().zip(p.iter().copied()).collect()
+    };
+    let band = case
+        .alphas
+        .iter()
+        .zip(props.lo.iter().zip(&props.hi))
+        .map(|(&a, (&lo, &hi))| (a, lo, hi));
+    plot.series.push(
+        Series::line(
+            "incremental (exact trajectory within eps of every Yhat_k), with its 95% Wilson band",
+            pts(&props.incremental),
+        )
+        .coloured(0)
+        .with_band(band.collect()),
+    );
+    plot.series.push(
+        Series::line(
+            "Theorem 4 applies (and its conclusion was checked)",
+            pts(&props.applies),
+        )
+        .coloured(1),
+    );
+    for di in 0..cfg.deltas.len() {
+        let m = summary.m_quantiles[di][0].value;
+        let thr = theorem4_largest_alpha(&cfg.target_eigenvalues, cfg.eps, m).expect("validated");
+        plot.markers.push(Marker::Vertical(thr, 1));
+    }
+    plot.marker_label = format!(
+        "dashed: Theorem 4's alpha with M = M_delta, delta = {} (right to left)",
+        list(&cfg.deltas)
+    );
+    figure_markdown(
+        out,
+        &format!("learning_n{}_r{}", case.n, case.r),
+        &plot,
+        &format!(
+            "n = {}, r = {}, {} shapes: proportion of shapes whose exact trajectory comes within eps of every Yhat_k, and proportion to which Theorem 4 applies, against alpha. Dashed: the largest alpha Theorem 4 allows with M = M_delta for delta = {} (right to left). Data: learning.csv.",
+            case.n,
+            case.r,
+            case.shapes.len(),
+            list(&cfg.deltas)
+        ),
+    )
+}
+
+fn write_learning(tally: &Tally, out: &Outputs) -> Result<()> {
     out.csv(
         "learning.csv",
         &[
@@ -492,7 +552,7 @@ pub(crate) fn report_learning(
             "p_theorem_applies",
             "p_holds_on_intervals",
         ],
-        &csv,
+        &tally.csv,
     )?;
     out.csv(
         "learning-shapes.csv",
@@ -504,9 +564,12 @@ pub(crate) fn report_learning(
             "alpha_theorem4_split_invariant",
             "alpha_incremental",
         ],
-        &shape_rows,
-    )?;
-    report.set("learning_figures", figures.join("\n\n"));
+        &tally.shape_rows,
+    )
+}
+
+fn fill_learning(cfg: &Config, cases: &[LearningCase], tally: Tally, report: &mut Report) {
+    report.set("learning_figures", tally.figures.join("\n\n"));
     report.table(
         "conservative_table",
         &[
@@ -519,28 +582,25 @@ pub(crate) fn report_learning(
             "decades, N(0,1): estimate [established, not excluded]",
             "decades, best split: estimate",
         ],
-        &table,
+        &tally.table,
     );
     report.set(
         "per_shape_gap",
-        per_shape_text(per_shape_gap, cfg.confidence),
+        per_shape_text(tally.per_shape_gap, cfg.confidence),
     );
     report.set(
         "per_shape_gap_split",
-        per_shape_text(per_shape_gap_split, cfg.confidence),
+        per_shape_text(tally.per_shape_gap_split, cfg.confidence),
     );
-    gaps.report(report);
+    tally.gaps.report(report);
     report.set("grid_step", short(1.0 / cfg.alphas_per_decade as f64, 2));
     report.set("wilson_level", "95%");
     report.set("learning_draws", cfg.learning_draws.to_string());
-    report.set(
-        "learning_cases",
-        cases
-            .iter()
-            .map(|c| format!("({}, {})", c.n, c.r))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
+    let list_cases: Vec<String> = cases
+        .iter()
+        .map(|c| format!("({}, {})", c.n, c.r))
+        .collect();
+    report.set("learning_cases", list_cases.join(", "));
     report.set(
         "alpha_grid",
         format!(
@@ -551,17 +611,13 @@ pub(crate) fn report_learning(
             cfg.alphas_per_decade
         ),
     );
-    report.set("worst_applies", short(worst_applies, 3));
-    report.set(
-        "applies_without_holding",
-        applies_without_holding.to_string(),
-    );
+    report.set("worst_applies", short(tally.worst_applies, 3));
+    let (bad, non_monotone) = (tally.applies_without_holding, tally.non_monotone);
+    report.set("applies_without_holding", bad.to_string());
     report.check(
         "theorem_held",
-        applies_without_holding == 0,
-        format!(
-            "{applies_without_holding} cases where Theorem 4 applied and the error exceeded eps"
-        ),
+        bad == 0,
+        format!("{bad} cases where Theorem 4 applied and the error exceeded eps"),
     );
     report.set("non_monotone", non_monotone.to_string());
     report.check(
@@ -571,5 +627,4 @@ pub(crate) fn report_learning(
     );
     report.set("time_points", cfg.time_points.to_string());
     report.set("interval_points", cfg.interval_points.to_string());
-    Ok(())
 }

@@ -83,6 +83,16 @@ pub(crate) fn report_required_alpha(
         &plot,
         "The largest alpha for which Theorem 4 applies when M = M_delta (so, with probability at least 1 - delta over the shape), against n. Lines: N(0,1) shapes. Markers: N(0,1/r) shapes, their alpha divided by r so that both are the size of W(0) in the same units. Data: required-alpha.csv (every delta and scaling).",
     )?;
+    slope_table(cfg, summaries, report);
+    Ok(())
+}
+
+/// The table of the required alpha at the smallest and largest n, with the slope in n and
+/// the other conventions, and the sentences about the conventions.
+fn slope_table(cfg: &Config, summaries: &[Vec<Summary>], report: &mut Report) {
+    let l = &cfg.target_eigenvalues;
+    let required = |m: f64| theorem4_largest_alpha(l, cfg.eps, m).expect("validated target/eps");
+    let di = cfg.deltas.len() - 1;
     // Slopes: log alpha against log n at the largest sizes (last two), per ratio, N(0,1).
     let tail = summaries.len().saturating_sub(3);
     let slope_rows: Vec<Vec<String>> = cfg
@@ -129,7 +139,6 @@ pub(crate) fn report_required_alpha(
     let rho = l.windows(2).map(|w| w[1] / w[0]).fold(0.0, f64::max);
     report.set("rho", short(rho, 3));
     report.set("alpha_exponent", short(2.0 * (1.0 + rho) / (1.0 - rho), 3));
-    Ok(())
 }
 
 /// The checked sentences of part 2: which condition binds, how the conventions compare (all in

@@ -8,12 +8,23 @@ use mfflow_lab::report::{figure_markdown, Report};
 use mfflow_lab::stats::{ks_critical, ks_distance, least_squares_slope, quantile};
 use mfflow_lab::Result;
 
+/// Part 1 of the report: every subsection from the summaries.
 pub(crate) fn report_spectra(
     cfg: &Config,
     summaries: &[Vec<Summary>],
     out: &Outputs,
     report: &mut Report,
 ) -> Result<()> {
+    spectra_csv(cfg, summaries, out)?;
+    edges(cfg, summaries, out, report)?;
+    edelman(cfg, summaries, out, report)?;
+    m_figures(cfg, summaries, out, report)?;
+    m_table(cfg, summaries, report)?;
+    Ok(())
+}
+
+/// The data file `spectra.csv`: one row per `(n, r)`.
+fn spectra_csv(cfg: &Config, summaries: &[Vec<Summary>], out: &Outputs) -> Result<()> {
     // Data file: one row per (n, r).
     let mut rows = Vec::new();
     for s in summaries.iter().flatten() {
@@ -55,6 +66,16 @@ pub(crate) fn report_spectra(
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     out.csv("spectra.csv", &header, &rows)?;
 
+    Ok(())
+}
+
+/// The edges figure and table: λ_max and λ_min over their Marchenko–Pastur / Bai–Yin edges.
+fn edges(
+    cfg: &Config,
+    summaries: &[Vec<Summary>],
+    out: &Outputs,
+    report: &mut Report,
+) -> Result<()> {
     // Edges: λ_max and λ_min over their Marchenko–Pastur / Bai–Yin edges.
     let sizes: Vec<f64> = cfg.sizes.iter().map(|&n| n as f64).collect();
     let mut edge_plot = LinePlot::new(
@@ -122,112 +143,153 @@ pub(crate) fn report_spectra(
     );
     report.set("largest_n", last[0].n.to_string());
 
-    // Edelman: n λ_min at r = n.
-    let square = cfg.ratios.iter().position(|&q| q == 1.0);
-    match square {
-        Some(j) => {
-            let mut ks_rows = Vec::new();
-            let mut plot = LinePlot::new(
-                "Smallest eigenvalue at r = n: n lambda_min against Edelman's law",
-                "x (a value of n lambda_min, dimensionless)",
-                "P(n lambda_min <= x)",
-            );
-            let xs = linspace(0.0, 3.0, 121);
-            plot.series.push(Series::line(
-                "Edelman: 1 - exp(-x/2 - sqrt(x))",
-                xs.iter().map(|&x| (x, edelman_cdf(x))).collect(),
-            ));
-            let median_limit = (-1.0 + (1.0 + 2.0 * 2f64.ln()).sqrt()).powi(2);
-            let critical = ks_critical(cfg.draws, KS_LEVEL);
-            let (mut rejected, mut accepted, mut excluded) = (Vec::new(), Vec::new(), Vec::new());
-            for (i, row) in summaries.iter().enumerate() {
-                let sample = row[j].n_lambda_min.as_ref().expect("r = n");
-                let ks = ks_distance(sample, edelman_cdf);
-                let median = quantile(sample, 0.5, cfg.confidence);
-                let n = row[j].n.to_string();
-                if ks >= critical {
-                    rejected.push(n.clone());
-                } else {
-                    accepted.push(n.clone());
-                }
-                if !(median.lo <= median_limit && median_limit <= median.hi) {
-                    excluded.push(n);
-                }
-                ks_rows.push(vec![
-                    row[j].n.to_string(),
-                    short(median.value, 4),
-                    format!("[{}, {}]", short(median.lo, 4), short(median.hi, 4)),
-                    short(ks, 3),
-                ]);
-                if i == 0 || i + 1 == summaries.len() {
-                    let m = sample.len() as f64;
-                    let pts = sample
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, &x)| x <= 3.0)
-                        .map(|(k, &x)| (x, (k + 1) as f64 / m))
-                        .collect();
-                    plot.series.push(
-                        Series::line(format!("empirical, n = {}", row[j].n), pts)
-                            .coloured(i.min(1) + 1),
-                    );
-                }
-            }
-            report.figure(
-                out,
-                "edelman_figure",
-                &plot,
-                "Empirical CDF of n lambda_min(W0bar) at r = n (smallest and largest n) against Edelman's limit law. Data: spectra are re-drawn by the run; the summary is in the table below.",
-            )?;
-            report.table(
-                "edelman_table",
-                &[
-                    "n",
-                    "median of n lambda_min",
-                    "CI",
-                    "KS distance to the limit",
-                ],
-                &ks_rows,
-            );
-            report.set("edelman_median", short(median_limit, 4));
-            report.set("ks_critical", short(critical, 3));
-            report.set("ks_level", format!("{}%", short(100.0 * KS_LEVEL, 2)));
-            report.check(
-                "ks_all_below",
-                rejected.is_empty(),
-                format!(
-                    "KS at or above {} at n = {}",
-                    short(critical, 3),
-                    rejected.join(", ")
-                ),
-            );
-            let phrase = |v: &[String]| {
-                if v.is_empty() {
-                    "no n of the run".to_string()
-                } else {
-                    format!("n = {}", v.join(", "))
-                }
-            };
-            report.set("ks_rejected", phrase(&rejected));
-            report.set("ks_accepted", phrase(&accepted));
-            report.set("median_excluded", phrase(&excluded));
-        }
+    Ok(())
+}
+
+/// Edelman's law for `n λ_min` at `r = n` (when `r/n = 1` is among the ratios).
+fn edelman(
+    cfg: &Config,
+    summaries: &[Vec<Summary>],
+    out: &Outputs,
+    report: &mut Report,
+) -> Result<()> {
+    match cfg.ratios.iter().position(|&q| q == 1.0) {
+        Some(j) => edelman_square(cfg, summaries, j, out, report),
         None => {
-            report.set(
-                "edelman_figure",
-                "(r/n = 1 is not among the ratios of this run.)",
-            );
-            report.set("edelman_table", "");
-            report.set("edelman_median", "");
-            report.set("ks_critical", "");
-            report.set("ks_level", "");
-            report.check("ks_all_below", true, "no r = n");
-            report.set("ks_rejected", "");
-            report.set("ks_accepted", "");
-            report.set("median_excluded", "");
+            no_square(report);
+            Ok(())
         }
     }
+}
 
+/// The figure's frame and the limit law's CDF.
+fn edelman_plot() -> LinePlot {
+    let mut plot = LinePlot::new(
+        "Smallest eigenvalue at r = n: n lambda_min against Edelman's law",
+        "x (a value of n lambda_min, dimensionless)",
+        "P(n lambda_min <= x)",
+    );
+    let xs = linspace(0.0, 3.0, 121);
+    plot.series.push(Series::line(
+        "Edelman: 1 - exp(-x/2 - sqrt(x))",
+        xs.iter().map(|&x| (x, edelman_cdf(x))).collect(),
+    ));
+    plot
+}
+
+/// The empirical CDF of a sorted sample of `n λ_min`, up to `x = 3`.
+fn empirical(sample: &[f64], n: usize, i: usize) -> Series {
+    let m = sample.len() as f64;
+    let pts = sample
+        .iter()
+        .enumerate()
+        .filter(|(_, &x)| x <= 3.0)
+        .map(|(k, &x)| (x, (k + 1) as f64 / m))
+        .collect();
+    Series::line(format!("empirical, n = {n}"), pts).coloured(i.min(1) + 1)
+}
+
+/// The KS distances and medians at every `n`, the figure and the verdict.
+fn edelman_square(
+    cfg: &Config,
+    summaries: &[Vec<Summary>],
+    j: usize,
+    out: &Outputs,
+    report: &mut Report,
+) -> Result<()> {
+    let mut ks_rows = Vec::new();
+    let mut plot = edelman_plot();
+    let median_limit = (-1.0 + (1.0 + 2.0 * 2f64.ln()).sqrt()).powi(2);
+    let critical = ks_critical(cfg.draws, KS_LEVEL);
+    let (mut rejected, mut accepted, mut excluded) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, row) in summaries.iter().enumerate() {
+        let sample = row[j].n_lambda_min.as_ref().expect("r = n");
+        let ks = ks_distance(sample, edelman_cdf);
+        let median = quantile(sample, 0.5, cfg.confidence);
+        let n = row[j].n.to_string();
+        if ks >= critical {
+            rejected.push(n.clone());
+        } else {
+            accepted.push(n.clone());
+        }
+        if !(median.lo <= median_limit && median_limit <= median.hi) {
+            excluded.push(n);
+        }
+        ks_rows.push(vec![
+            row[j].n.to_string(),
+            short(median.value, 4),
+            format!("[{}, {}]", short(median.lo, 4), short(median.hi, 4)),
+            short(ks, 3),
+        ]);
+        if i == 0 || i + 1 == summaries.len() {
+            plot.series.push(empirical(sample, row[j].n, i));
+        }
+    }
+    report.figure(
+        out,
+        "edelman_figure",
+        &plot,
+        "Empirical CDF of n lambda_min(W0bar) at r = n (smallest and largest n) against Edelman's limit law. Data: spectra are re-drawn by the run; the summary is in the table below.",
+    )?;
+    report.table(
+        "edelman_table",
+        &[
+            "n",
+            "median of n lambda_min",
+            "CI",
+            "KS distance to the limit",
+        ],
+        &ks_rows,
+    );
+    report.set("edelman_median", short(median_limit, 4));
+    report.set("ks_critical", short(critical, 3));
+    report.set("ks_level", format!("{}%", short(100.0 * KS_LEVEL, 2)));
+    report.check(
+        "ks_all_below",
+        rejected.is_empty(),
+        format!(
+            "KS at or above {} at n = {}",
+            short(critical, 3),
+            rejected.join(", ")
+        ),
+    );
+    let phrase = |v: &[String]| {
+        if v.is_empty() {
+            "no n of the run".to_string()
+        } else {
+            format!("n = {}", v.join(", "))
+        }
+    };
+    report.set("ks_rejected", phrase(&rejected));
+    report.set("ks_accepted", phrase(&accepted));
+    report.set("median_excluded", phrase(&excluded));
+    Ok(())
+}
+
+/// The placeholders of the Edelman subsection when `r = n` is not among the ratios.
+fn no_square(report: &mut Report) {
+    report.set(
+        "edelman_figure",
+        "(r/n = 1 is not among the ratios of this run.)",
+    );
+    report.set("edelman_table", "");
+    report.set("edelman_median", "");
+    report.set("ks_critical", "");
+    report.set("ks_level", "");
+    report.check("ks_all_below", true, "no r = n");
+    report.set("ks_rejected", "");
+    report.set("ks_accepted", "");
+    report.set("median_excluded", "");
+}
+
+/// The figures of `M_δ` against `n`, one per convention.
+fn m_figures(
+    cfg: &Config,
+    summaries: &[Vec<Summary>],
+    out: &Outputs,
+    report: &mut Report,
+) -> Result<()> {
+    let sizes: Vec<f64> = cfg.sizes.iter().map(|&n| n as f64).collect();
     // M_δ figures, one per scaling.
     let mut figures = Vec::new();
     for (si, s) in Scaling::ALL.iter().enumerate() {
@@ -272,6 +334,11 @@ pub(crate) fn report_spectra(
     }
     report.set("m_figures", figures.join("\n\n"));
 
+    Ok(())
+}
+
+/// The table of `M_δ` at the smallest δ, the limit-law factors and the accuracy of `λ_min`.
+fn m_table(cfg: &Config, summaries: &[Vec<Summary>], report: &mut Report) -> Result<()> {
     // Table of M_δ with CIs at the smallest δ.
     let di = cfg.deltas.len() - 1;
     let m_rows: Vec<Vec<String>> = summaries
