@@ -18,10 +18,16 @@
 //! "ten-odd") written outside a placeholder. Constants of the setup and formulas go in
 //! backticks (`` `rtol = 1e-12` ``, `` `16 M^3` ``); results come from the data.
 
-use crate::output::Outputs;
 use crate::plot::LinePlot;
 use crate::{lab_err, Result};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Where a report writes its figure files. The run's staged outputs implement it (in
+/// [`crate::run`]), so the report does not depend on the output module.
+pub trait FileSink {
+    /// Writes `bytes` to the file `rel` of the run.
+    fn write_file(&self, rel: &str, bytes: &[u8]) -> Result<()>;
+}
 
 /// A claim's check: whether it holds on this run's data, and the values it was decided on.
 #[derive(Debug, Clone)]
@@ -82,7 +88,7 @@ impl Report {
     /// Writes `plot` as `<key>.svg` and fills `{{key}}` with the image and its caption.
     pub fn figure(
         &mut self,
-        out: &Outputs,
+        out: &impl FileSink,
         key: &str,
         plot: &LinePlot,
         caption: &str,
@@ -434,13 +440,13 @@ fn next_is_number(words: &[&str], i: usize) -> bool {
 /// Writes `plot` as `<name>.svg` and returns its Markdown (image and caption), for reports that
 /// show a number of figures fixed by the config under one placeholder.
 pub fn figure_markdown(
-    out: &Outputs,
+    out: &impl FileSink,
     name: &str,
     plot: &LinePlot,
     caption: &str,
 ) -> Result<String> {
     let file = format!("{name}.svg");
-    out.write(&file, plot.to_svg()?.as_bytes())?;
+    out.write_file(&file, plot.to_svg()?.as_bytes())?;
     Ok(format!("![{}]({file})\n\n*{caption}*", plot.title))
 }
 

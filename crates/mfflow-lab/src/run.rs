@@ -16,7 +16,7 @@
 use crate::cli::Args;
 use crate::config::{self, Validate};
 use crate::output::Outputs;
-use crate::report::Report;
+use crate::report::{FileSink, Report};
 use crate::seeds::Seeds;
 use crate::Result;
 use serde::de::DeserializeOwned;
@@ -75,5 +75,11 @@ impl<C: DeserializeOwned + Validate + Serialize> Run<C> {
     pub fn finish(self) -> Result<()> {
         self.out
             .finish(self.name, &self.report, &self.seeds, &self.cfg)
+    }
+}
+
+impl FileSink for Outputs {
+    fn write_file(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        self.write(rel, bytes)
     }
 }

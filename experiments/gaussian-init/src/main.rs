@@ -16,9 +16,9 @@
 //! `spectra` (part 1, measurement) and `spectra_report`, `required_alpha` (part 2, read from the
 //! part-1 summaries), `learning` (part 3); this file runs them in order.
 
-use mfflow_lab::output::{short, Outputs};
+use mfflow_lab::output::short;
 use mfflow_lab::report::Report;
-use mfflow_lab::seeds::Seeds;
+use mfflow_lab::run::Run;
 use mfflow_lab::{cli, Result};
 use std::process::ExitCode;
 
@@ -50,18 +50,38 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &cli::Args) -> Result<()> {
-    let (cfg, _) = mfflow_lab::config::load::<Config>(&args.config)?;
-    let seeds = Seeds::new(cfg.master_seed);
-    let out = Outputs::create(&args.out)?;
-    let mut report = Report::new(TEMPLATE);
-    report.set(
-        "sizes",
-        cfg.sizes
-            .iter()
-            .map(|n| n.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
+    let mut run = Run::<Config>::start(NAME, TEMPLATE, args, |c| c.master_seed)?;
+    let cfg = run.cfg.clone();
+    run.part(
+        "setup",
+        |_, _| Ok(()),
+        |_, _, report| {
+            setup(&cfg, report);
+            Ok(())
+        },
+    )?;
+    let summaries = run.part(
+        "spectra",
+        |cfg, seeds| Ok(summarize(cfg, &sample_spectra(cfg, seeds)?)),
+        |summaries, out, report| report_spectra(&cfg, summaries, out, report),
+    )?;
+    run.part(
+        "required alpha",
+        |_, _| Ok(()),
+        |_, out, report| report_required_alpha(&cfg, &summaries, out, report),
+    )?;
+    run.part("learning", sample_learning, |cases, out, report| {
+        report_learning(&cfg, &summaries, cases, out, report)?;
+        work(&cfg, cases, report);
+        Ok(())
+    })?;
+    run.finish()
+}
+
+/// The setup paragraph: sizes, ratios, draws, confidence, deltas, target and eps.
+fn setup(cfg: &Config, report: &mut Report) {
+    let sizes: Vec<String> = cfg.sizes.iter().map(|n| n.to_string()).collect();
+    report.set("sizes", sizes.join(", "));
     report.set("ratios", list(&cfg.ratios));
     report.set("draws", cfg.draws.to_string());
     report.set(
@@ -71,30 +91,21 @@ fn run(args: &cli::Args) -> Result<()> {
     report.set("deltas", list(&cfg.deltas));
     report.set("target_eigenvalues", list(&cfg.target_eigenvalues));
     report.set("eps", short(cfg.eps, 3));
+}
 
-    let spectra = out.time("spectra", || sample_spectra(&cfg, &seeds))?;
-    let summaries = summarize(&cfg, &spectra);
-    out.time("report: spectra", || {
-        report_spectra(&cfg, &summaries, &out, &mut report)
-    })?;
-    report_required_alpha(&cfg, &summaries, &out, &mut report)?;
-    let learning = out.time("learning", || sample_learning(&cfg, &seeds))?;
-    report_learning(&cfg, &summaries, &learning, &out, &mut report)?;
+/// How much the run computed.
+fn work(cfg: &Config, cases: &[LearningCase], report: &mut Report) {
     let work = cfg.sizes.len() * cfg.draws;
-    let trajectories: usize = learning
-        .iter()
-        .map(|c| c.shapes.len() * c.alphas.len())
-        .sum();
+    let trajectories: usize = cases.iter().map(|c| c.shapes.len() * c.alphas.len()).sum();
     report.set(
         "work",
         format!(
             "{work} Gaussian shapes ({} spectra) in part 1, and {} shapes with {} exact trajectories in part 3",
             work * cfg.ratios.len(),
-            learning.iter().map(|c| c.shapes.len()).sum::<usize>(),
+            cases.iter().map(|c| c.shapes.len()).sum::<usize>(),
             trajectories
         ),
     );
-    out.finish(NAME, &report, &seeds, &cfg)
 }
 
 fn list(values: &[f64]) -> String {
