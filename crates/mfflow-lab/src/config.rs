@@ -46,6 +46,36 @@ pub fn positive(key: &str, values: &[f64]) -> std::result::Result<(), String> {
     }
 }
 
+/// The initialization scales every experiment accepts: the closed form is exact from `1e-300`
+/// to `10` (README), and smaller positive values (down to the subnormal `5e-324`) make
+/// `log(1/alpha)` and the time horizons built from it lose all precision.
+pub const ALPHA_RANGE: (f64, f64) = (1e-300, 10.0);
+
+/// The most points any time grid, sample or table of a run may have: enough for every report,
+/// small enough that a typo (`time_points = 1e8`) is refused instead of running for hours.
+pub const MAX_POINTS: usize = 100_000;
+
+/// Checks that every alpha is finite and within [`ALPHA_RANGE`].
+pub fn alphas(key: &str, values: &[f64]) -> std::result::Result<(), String> {
+    positive(key, values)?;
+    let (lo, hi) = ALPHA_RANGE;
+    match values.iter().find(|a| !(lo..=hi).contains(*a)) {
+        Some(bad) => Err(format!(
+            "{key}: every alpha must be in [{lo:e}, {hi}] (the range the closed form is exact on), got {bad:e}"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Checks that a count is in `min..=max`.
+pub fn count(key: &str, value: usize, min: usize, max: usize) -> std::result::Result<(), String> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!("{key}: must be in {min}..={max}, got {value}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +115,30 @@ mod tests {
         assert!(invalid.starts_with("alphas:"), "{invalid}");
         let small = parse::<Demo>("alphas = [1.0]\npoints = 1\n").unwrap_err();
         assert!(small.starts_with("points:"), "{small}");
+    }
+
+    #[test]
+    fn limits_are_stated_and_enforced() {
+        assert!(alphas("alpha", &[1e-300, 1e-6, 10.0]).is_ok());
+        for bad in [
+            5e-324,
+            1e-320,
+            1e-301,
+            10.5,
+            1e308,
+            0.0,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
+            let e = alphas("alpha", &[1e-3, bad]).unwrap_err();
+            assert!(e.starts_with("alpha:"), "{bad}: {e}");
+        }
+        let e = alphas("alpha", &[5e-324]).unwrap_err();
+        assert!(e.contains("1e-300") && e.contains("5e-324"), "{e}");
+        assert!(count("time_points", 100_000, 2, MAX_POINTS).is_ok());
+        let e = count("time_points", 100_000_000, 2, MAX_POINTS).unwrap_err();
+        assert_eq!(e, "time_points: must be in 2..=100000, got 100000000");
+        assert!(count("time_points", 1, 2, MAX_POINTS).is_err());
     }
 }

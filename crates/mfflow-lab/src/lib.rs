@@ -15,12 +15,16 @@
 //! - [`plot`]: SVG line plots (plotters, no system fonts) with labelled axes, log scales,
 //!   legends and marker lines.
 //! - [`report`]: the literate report — the experiment's `report.md` with `{{placeholders}}`
-//!   filled by figures, tables and values computed from the data. Every placeholder must be
-//!   filled and every value used, so prose cannot silently go stale.
+//!   filled by figures, tables and values computed from the data, and claims that render only
+//!   when a check computed from the data holds. Every placeholder must be filled, every value
+//!   used, and no result may be written as a bare number, so prose cannot silently go stale.
+//! - [`run`]: the run object an experiment's `main.rs` drives: config, seeds, outputs, report
+//!   and timings, one `measure` → data → `report` part at a time.
 //! - [`progress`]: indicatif bars, hidden when stderr is not a terminal.
 //! - [`instances`]: Gaussian matrices, random orthonormal frames, targets in a random basis.
 //! - [`smoke`]: what every experiment's smoke test runs and checks.
-//! - [`stats`]: quantiles with distribution-free confidence intervals, Wilson intervals.
+//! - [`stats`]: quantiles with distribution-free confidence intervals, Wilson intervals,
+//!   Kolmogorov–Smirnov distances and critical values, sorting.
 
 pub mod cli;
 pub mod config;
@@ -29,6 +33,7 @@ pub mod output;
 pub mod plot;
 pub mod progress;
 pub mod report;
+pub mod run;
 pub mod seeds;
 pub mod smoke;
 pub mod stats;

@@ -1,6 +1,13 @@
 //! SVG line plots with plotters: labelled axes (with units), optional log scales, a legend,
 //! and vertical or horizontal marker lines. No system fonts are needed (SVG text is laid out
 //! by the viewer), so the figures are crisp in Markdown.
+//!
+//! Layout rules every figure follows: the legend sits in its own panel right of the plot area,
+//! so it never covers data; every series is in the legend (one with nothing drawable says so
+//! in its entry) and the dashed marker lines have an entry of their own; a logarithmic axis over
+//! several decades is drawn as log10 values with every tick a labelled decade (`1eK`); the drawing is done on
+//! a canvas [`SCALE`] times finer than the displayed size, so polylines keep sub-pixel detail
+//! (plotters' SVG backend rounds coordinates to whole units).
 
 use crate::{lab_err, Result};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
@@ -30,6 +37,8 @@ pub struct Series {
     pub markers: bool,
     /// Colour index (into a fixed palette); `None` uses the series' position.
     pub colour: Option<usize>,
+    /// A confidence band `(x, lower, upper)` drawn shaded behind the series.
+    pub band: Option<Vec<(f64, f64, f64)>>,
 }
 
 impl Series {
@@ -40,6 +49,7 @@ impl Series {
             points,
             markers: false,
             colour: None,
+            band: None,
         }
     }
 
@@ -50,7 +60,14 @@ impl Series {
             points,
             markers: true,
             colour: None,
+            band: None,
         }
+    }
+
+    /// With a shaded confidence band `(x, lower, upper)`.
+    pub fn with_band(mut self, band: Vec<(f64, f64, f64)>) -> Self {
+        self.band = Some(band);
+        self
     }
 
     /// With an explicit colour index.
@@ -84,17 +101,29 @@ pub struct LinePlot {
     pub log_y: bool,
     /// The curves.
     pub series: Vec<Series>,
-    /// Marker lines (drawn dashed-thin, unlabeled; describe them in the caption).
+    /// Marker lines (drawn dashed-thin; one legend entry, [`LinePlot::marker_label`], says
+    /// what they are; the caption gives the details).
     pub markers: Vec<Marker>,
+    /// The legend entry of the marker lines.
+    pub marker_label: String,
     /// Force the y range (otherwise the data's).
     pub y_range: Option<(f64, f64)>,
     /// Set when a log axis is drawn as log10 values on a linear axis (see [`LinePlot::to_svg`]).
     decades: (bool, bool),
 }
 
-/// A log axis spanning more decades than this is drawn as log10 values on a linear axis with
-/// ticks labelled `1eK`: plotters' own log axis stops labelling over very wide ranges.
-const MAX_NATIVE_DECADES: f64 = 8.0;
+/// A log axis spanning at least this many decades is drawn as log10 values on a linear axis
+/// with every tick a whole decade labelled `1eK`: plotters' own log axis leaves decades
+/// unlabelled (none above `0.1` on some figures) and stops labelling over wide ranges. Narrower
+/// log axes keep plotters' labels (`4`, `10`, `20`, …).
+const MAX_NATIVE_DECADES: f64 = 2.5;
+
+/// The drawing is made on a canvas this many times finer than the displayed size.
+const SCALE: u32 = 4;
+/// Displayed size: the plot area and the legend panel to its right.
+const PLOT_WIDTH: u32 = 700;
+const LEGEND_WIDTH: u32 = 280;
+const HEIGHT: u32 = 460;
 
 impl LinePlot {
     /// An empty plot with a title and axis labels.
@@ -111,6 +140,7 @@ impl LinePlot {
             log_y: false,
             series: Vec::new(),
             markers: Vec::new(),
+            marker_label: "dashed: reference lines (see the caption)".into(),
             y_range: None,
             decades: (false, false),
         }
@@ -132,8 +162,8 @@ impl LinePlot {
             }
         };
         let points = || self.series.iter().flat_map(|s| s.points.iter().copied());
-        let wide_x = self.log_x && span(&mut points().map(|p| p.0)) > MAX_NATIVE_DECADES;
-        let wide_y = self.log_y && span(&mut points().map(|p| p.1)) > MAX_NATIVE_DECADES;
+        let wide_x = self.log_x && span(&mut points().map(|p| p.0)) >= MAX_NATIVE_DECADES;
+        let wide_y = self.log_y && span(&mut points().map(|p| p.1)) >= MAX_NATIVE_DECADES;
         let mut out = self.clone();
         let log10 = |v: f64| if v > 0.0 { v.log10() } else { f64::NAN };
         for s in &mut out.series {
@@ -143,6 +173,17 @@ impl LinePlot {
                 }
                 if wide_y {
                     p.1 = log10(p.1);
+                }
+            }
+            if let Some(band) = &mut s.band {
+                for b in band.iter_mut() {
+                    if wide_x {
+                        b.0 = log10(b.0);
+                    }
+                    if wide_y {
+                        b.1 = log10(b.1);
+                        b.2 = log10(b.2);
+                    }
                 }
             }
         }
@@ -162,7 +203,7 @@ impl LinePlot {
         out
     }
 
-    /// Renders to an SVG document of 720 × 440 px.
+    /// Renders to an SVG document of 980 × 460 px (plot area and legend panel).
     pub fn to_svg(&self) -> Result<String> {
         if !self.decades.0 && !self.decades.1 && (self.log_x || self.log_y) {
             let transformed = self.with_wide_log_axes_as_decades();
@@ -203,20 +244,34 @@ impl LinePlot {
                 }
             }
         }
-        let (x0, x1) = range(xs, self.log_x);
-        let (y0, y1) = self
-            .y_range
-            .unwrap_or_else(|| range(points.iter().map(|p| p.1).collect(), self.log_y));
+        // A decades axis ends on whole decades, so every curve lies between labelled ticks.
+        let whole = |(a, b): (f64, f64), decades: bool| {
+            if decades && b - a >= 1.0 {
+                ((a + 1e-9).floor(), (b - 1e-9).ceil())
+            } else {
+                (a, b)
+            }
+        };
+        let (x0, x1) = whole(range(xs, self.log_x), self.decades.0);
+        let (y0, y1) = self.y_range.unwrap_or_else(|| {
+            whole(
+                range(points.iter().map(|p| p.1).collect(), self.log_y),
+                self.decades.1,
+            )
+        });
         let mut svg = String::new();
+        let (w, h) = ((PLOT_WIDTH + LEGEND_WIDTH) * SCALE, HEIGHT * SCALE);
         {
-            let root = SVGBackend::with_string(&mut svg, (720, 440)).into_drawing_area();
+            let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
             root.fill(&WHITE).map_err(draw_err)?;
-            let mut builder = ChartBuilder::on(&root);
+            let (plot_area, legend_area) = root.split_horizontally(PLOT_WIDTH * SCALE);
+            self.draw_legend(&legend_area)?;
+            let mut builder = ChartBuilder::on(&plot_area);
             builder
-                .caption(&self.title, ("sans-serif", 18))
-                .margin(12)
-                .x_label_area_size(44)
-                .y_label_area_size(72);
+                .caption(&self.title, ("sans-serif", px(17)))
+                .margin(px(12))
+                .x_label_area_size(px(46))
+                .y_label_area_size(px(74));
             match (self.log_x, self.log_y) {
                 (false, false) => self.draw(builder, x0..x1, y0..y1),
                 (true, false) => self.draw(builder, (x0..x1).log_scale(), y0..y1),
@@ -225,7 +280,84 @@ impl LinePlot {
             }?;
             root.present().map_err(draw_err)?;
         }
-        Ok(svg)
+        // Display at the logical size; the viewBox keeps the fine canvas.
+        let fine = format!("<svg width=\"{w}\" height=\"{h}\"");
+        let shown = format!(
+            "<svg width=\"{}\" height=\"{}\"",
+            PLOT_WIDTH + LEGEND_WIDTH,
+            HEIGHT
+        );
+        if !svg.starts_with(&fine) {
+            return Err(lab_err!("unexpected SVG header from plotters"));
+        }
+        Ok(svg.replacen(&fine, &shown, 1))
+    }
+
+    /// The legend panel: one entry per series (a line, a marker or a shaded band sample and
+    /// its name, wrapped), then the marker lines' entry.
+    fn draw_legend(
+        &self,
+        area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    ) -> Result<()> {
+        let font = ("sans-serif", px(13)).into_font();
+        let line_height = 17;
+        let mut y = 40i32;
+        let x = 10i32;
+        let at = |x: i32, y: i32| (x * SCALE as i32, y * SCALE as i32);
+        for (k, s) in self.series.iter().enumerate() {
+            let colour = COLOURS[s.colour.unwrap_or(k) % COLOURS.len()];
+            let drawable = s.points.iter().any(|&(a, b)| {
+                a.is_finite()
+                    && b.is_finite()
+                    && (!self.log_x || a > 0.0)
+                    && (!self.log_y || b > 0.0)
+            });
+            let mut name = s.name.clone();
+            if !drawable {
+                name.push_str(" (no point drawable on this scale)");
+            }
+            if s.band.is_some() {
+                area.draw(&Rectangle::new(
+                    [at(x, y - 5), at(x + 22, y + 5)],
+                    colour.mix(0.18).filled(),
+                ))
+                .map_err(draw_err)?;
+            }
+            if s.markers {
+                area.draw(&Circle::new(at(x + 11, y), px(3), colour.filled()))
+                    .map_err(draw_err)?;
+            } else {
+                area.draw(&PathElement::new(
+                    vec![at(x, y), at(x + 22, y)],
+                    colour.stroke_width(px(2)),
+                ))
+                .map_err(draw_err)?;
+            }
+            for (i, part) in wrap(&name, 34).iter().enumerate() {
+                let ty = y - 6 + i as i32 * line_height;
+                area.draw(&Text::new(part.clone(), at(x + 30, ty), font.clone()))
+                    .map_err(draw_err)?;
+            }
+            y += line_height * wrap(&name, 34).len() as i32 + 8;
+        }
+        if !self.markers.is_empty() {
+            area.draw(&PathElement::new(
+                vec![at(x, y), at(x + 8, y)],
+                COLOURS[6].mix(0.6).stroke_width(px(1)),
+            ))
+            .map_err(draw_err)?;
+            area.draw(&PathElement::new(
+                vec![at(x + 13, y), at(x + 22, y)],
+                COLOURS[6].mix(0.6).stroke_width(px(1)),
+            ))
+            .map_err(draw_err)?;
+            for (i, part) in wrap(&self.marker_label, 34).iter().enumerate() {
+                let ty = y - 6 + i as i32 * line_height;
+                area.draw(&Text::new(part.clone(), at(x + 30, ty), font.clone()))
+                    .map_err(draw_err)?;
+            }
+        }
+        Ok(())
     }
 
     fn draw<X, Y>(
@@ -245,9 +377,14 @@ impl LinePlot {
             .configure_mesh()
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
-            .label_style(("sans-serif", 13))
-            .axis_desc_style(("sans-serif", 15))
+            .label_style(("sans-serif", px(13)))
+            .axis_desc_style(("sans-serif", px(15)))
+            .axis_style(BLACK.stroke_width(px(1)))
+            .bold_line_style(BLACK.mix(0.08).stroke_width(px(1)))
+            .set_all_tick_mark_size(px(4))
             .light_line_style(WHITE.mix(0.0))
+            .x_labels(self.label_count(true))
+            .y_labels(self.label_count(false))
             .x_label_formatter(&|v| tick(*v, self.decades.0))
             .y_label_formatter(&|v| tick(*v, self.decades.1))
             .draw()
@@ -259,10 +396,32 @@ impl LinePlot {
                 Marker::Vertical(x, c) => (vec![(x, y_range.start), (x, y_range.end)], c),
                 Marker::Horizontal(y, c) => (vec![(x_range.start, y), (x_range.end, y)], c),
             };
-            let style = COLOURS[colour % COLOURS.len()].mix(0.45).stroke_width(1);
+            let style = COLOURS[colour % COLOURS.len()]
+                .mix(0.45)
+                .stroke_width(px(1));
             chart
-                .draw_series(DashedLineSeries::new(points, 6, 4, style))
+                .draw_series(DashedLineSeries::new(points, px(6), px(4), style))
                 .map_err(draw_err)?;
+        }
+        for (k, s) in self.series.iter().enumerate() {
+            let colour = COLOURS[s.colour.unwrap_or(k) % COLOURS.len()];
+            if let Some(band) = &s.band {
+                let ok = |v: f64, log: bool| v.is_finite() && (!log || v > 0.0);
+                let b: Vec<&(f64, f64, f64)> = band
+                    .iter()
+                    .filter(|p| ok(p.0, self.log_x) && ok(p.1, self.log_y) && ok(p.2, self.log_y))
+                    .collect();
+                let mut poly: Vec<(f64, f64)> = b.iter().map(|p| (p.0, p.2)).collect();
+                poly.extend(b.iter().rev().map(|p| (p.0, p.1)));
+                if poly.len() >= 3 {
+                    chart
+                        .draw_series(std::iter::once(Polygon::new(
+                            poly,
+                            colour.mix(0.18).filled(),
+                        )))
+                        .map_err(draw_err)?;
+                }
+            }
         }
         for (k, s) in self.series.iter().enumerate() {
             let colour = COLOURS[s.colour.unwrap_or(k) % COLOURS.len()];
@@ -277,34 +436,68 @@ impl LinePlot {
                         && (!self.log_y || b > 0.0)
                 })
                 .collect();
-            let anno = if s.markers {
-                chart
-                    .draw_series(pts.iter().map(|&p| Circle::new(p, 3, colour.filled())))
-                    .map_err(draw_err)?
-            } else {
-                chart
-                    .draw_series(LineSeries::new(pts, colour.stroke_width(2)))
-                    .map_err(draw_err)?
-            };
             if s.markers {
-                anno.label(s.name.clone())
-                    .legend(move |(x, y)| Circle::new((x + 9, y), 3, colour.filled()));
+                chart
+                    .draw_series(pts.iter().map(|&p| Circle::new(p, px(3), colour.filled())))
+                    .map_err(draw_err)?;
             } else {
-                anno.label(s.name.clone()).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
-                });
+                chart
+                    .draw_series(LineSeries::new(pts, colour.stroke_width(px(2))))
+                    .map_err(draw_err)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 13))
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(draw_err)?;
         Ok(())
     }
+}
+
+impl LinePlot {
+    /// How many tick labels an axis asks plotters for: on a decades axis spanning two or more
+    /// decades, few enough that the step is a whole number of decades (plotters picks the finest
+    /// 1-2-5 step that fits), so every label is an exact power of ten.
+    fn label_count(&self, x: bool) -> usize {
+        let decades = if x { self.decades.0 } else { self.decades.1 };
+        if !decades {
+            return 10;
+        }
+        let values =
+            self.series
+                .iter()
+                .flat_map(|s| s.points.iter())
+                .map(|p| if x { p.0 } else { p.1 });
+        let (lo, hi) = values
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        let span = hi - lo;
+        if span >= 2.0 {
+            (span.floor() as usize + 1).min(12)
+        } else {
+            10
+        }
+    }
+}
+
+/// A length of the displayed figure in units of the fine canvas.
+fn px(v: u32) -> u32 {
+    v * SCALE
+}
+
+/// `text` broken into lines of at most `width` characters at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let last = lines.last_mut().expect("non-empty");
+        if !last.is_empty() && last.chars().count() + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
 }
 
 fn tick(v: f64, decades: bool) -> String {

@@ -77,3 +77,21 @@ pub fn expect_rejected(run: &Output, key: &str, out: &Path, readme: &str) {
         readme
     );
 }
+
+/// For each `(from, to, key)`: runs `binary` on `config` with `from` replaced by `to` and
+/// asserts the run is refused naming `key`, leaving `out/README.md` equal to `readme` (the
+/// limits a config's validation states, e.g. `alpha = 5e-324` or `time_points = 100000000`).
+pub fn expect_each_rejected(
+    scratch: &Scratch,
+    binary: &str,
+    config: &str,
+    out: &Path,
+    readme: &str,
+    cases: &[(&str, &str, &str)],
+) {
+    for (from, to, key) in cases {
+        let bad = config.replacen(from, to, 1);
+        assert_ne!(bad, config, "`{from}` is not in the config");
+        expect_rejected(&scratch.run(binary, &bad, out, None), key, out, readme);
+    }
+}

@@ -1,5 +1,6 @@
 //! Monte Carlo summaries: sample quantiles with distribution-free confidence intervals,
-//! empirical proportions with Wilson intervals, and least-squares slopes.
+//! empirical proportions with Wilson intervals, Kolmogorov–Smirnov distances with their
+//! critical values, sorting helpers, and least-squares slopes.
 //!
 //! Written here rather than taken from a statistics crate because only two small formulas are
 //! needed (order statistics of a binomial count, and the Wilson score interval), and the design
@@ -82,6 +83,34 @@ pub fn wilson(successes: usize, trials: usize, z: f64) -> (f64, f64, f64) {
     (p, (centre - half).max(0.0), (centre + half).min(1.0))
 }
 
+/// `values` sorted ascending by `f64::total_cmp` (NaN last), for quantiles and KS distances.
+pub fn sorted(mut values: Vec<f64>) -> Vec<f64> {
+    values.sort_by(f64::total_cmp);
+    values
+}
+
+/// Kolmogorov–Smirnov distance `sup_x |F_N(x) − F(x)|` between the empirical CDF of `sorted`
+/// (ascending) and a continuous CDF: the largest gap just before and at each sample point.
+pub fn ks_distance(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
+    let n = sorted.len() as f64;
+    sorted
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            let f = cdf(x);
+            (f - i as f64 / n).abs().max(((i + 1) as f64 / n - f).abs())
+        })
+        .fold(0.0, f64::max)
+}
+
+/// The asymptotic critical value of the one-sample KS distance for `n` draws at level
+/// `1 − level` (Kolmogorov's limit law, `c(level) / √n` with `c = √(−ln(level/2)/2)`, e.g.
+/// `c = 1.358` at 5%; accurate to a few percent for `n ≥ 35`).
+pub fn ks_critical(n: usize, level: f64) -> f64 {
+    assert!(n > 0 && level > 0.0 && level < 1.0);
+    (-(level / 2.0).ln() / 2.0).sqrt() / (n as f64).sqrt()
+}
+
 /// Least-squares slope of `y` against `x` (`None` with fewer than two points).
 pub fn least_squares_slope(pts: &[(f64, f64)]) -> Option<f64> {
     if pts.len() < 2 {
@@ -136,6 +165,20 @@ mod tests {
         let pts = [(0.0, 3.0), (1.0, 1.0), (2.0, -1.0), (4.0, -5.0)];
         assert_eq!(least_squares_slope(&pts), Some(-2.0));
         assert_eq!(least_squares_slope(&pts[..1]), None);
+    }
+
+    #[test]
+    fn ks_distance_of_a_known_sample_and_the_critical_value() {
+        // Uniform CDF, sample {0.1, 0.6}: gaps |0.1-0|, |0.5-0.1|, |0.6-0.5|, |1-0.6| -> 0.4.
+        let d = ks_distance(&[0.1, 0.6], |x| x);
+        assert!((d - 0.4).abs() < 1e-15, "{d}");
+        // The exact quantiles of a uniform grid are at distance 1/(2N).
+        let grid: Vec<f64> = (0..100).map(|i| (i as f64 + 0.5) / 100.0).collect();
+        assert!((ks_distance(&grid, |x| x) - 0.005).abs() < 1e-12);
+        // Kolmogorov's table: c = 1.3581 at 5%, 1.6276 at 1%.
+        assert!((ks_critical(1, 0.05) - 1.3581).abs() < 1e-4);
+        assert!((ks_critical(100, 0.01) - 0.16276).abs() < 1e-5);
+        assert_eq!(sorted(vec![3.0, f64::NAN, -1.0])[..2], [-1.0, 3.0]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Smoke test: the binary runs end to end on a tiny configuration and fills its report.
 
-use mfflow_lab::smoke::{expect_rejected, expect_report, Scratch};
+use mfflow_lab::smoke::{expect_each_rejected, expect_rejected, expect_report, Scratch};
 
 const TINY: &str = r#"
 master_seed = 9
@@ -20,6 +20,8 @@ rhos = [0.1]
 unbalanced_points = 4
 eps = 0.5
 window_alphas = [1e-6]
+general_window_draws = 1
+general_window_alphas = [1e-8]
 "#;
 
 #[test]
@@ -40,4 +42,27 @@ fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
     );
     let bad = TINY.replace("rank = 2", "rank = 3");
     expect_rejected(&scratch.run(bin, &bad, &out, None), "rank", &out, &readme);
+    // Stated limits: alphas in [1e-300, 10], grids of at most 100000 points, GD steps >= 1e-5.
+    expect_each_rejected(
+        &scratch,
+        bin,
+        TINY,
+        &out,
+        &readme,
+        &[
+            (
+                "agreement_alpha = 1e-3",
+                "agreement_alpha = 5e-324",
+                "agreement_alpha",
+            ),
+            ("alphas = [1e-3]", "alphas = [1e-320]", "alphas"),
+            (
+                "window_alphas = [1e-6]",
+                "window_alphas = [100.0]",
+                "window_alphas",
+            ),
+            ("time_points = 20", "time_points = 100000000", "time_points"),
+            ("gd_eta = 2e-3", "gd_eta = 1e-9", "gd_eta"),
+        ],
+    );
 }

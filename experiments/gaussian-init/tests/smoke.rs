@@ -2,7 +2,7 @@
 //! same bytes with one and with two threads, and rejects a bad configuration without touching
 //! the previous report.
 
-use mfflow_lab::smoke::{expect_rejected, expect_report, Scratch};
+use mfflow_lab::smoke::{expect_each_rejected, expect_rejected, expect_report, Scratch};
 
 const TINY: &str = r#"
 master_seed = 5
@@ -63,5 +63,37 @@ fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
         "ratios",
         &out,
         &readme,
+    );
+    // Stated limits: alphas in [1e-300, 10], grids and samples of bounded size.
+    expect_each_rejected(
+        &scratch,
+        bin,
+        TINY,
+        &out,
+        &readme,
+        &[
+            (
+                "alpha_smallest = 1e-20",
+                "alpha_smallest = 5e-324",
+                "alpha_smallest",
+            ),
+            (
+                "alpha_largest = 1.0",
+                "alpha_largest = 1e3",
+                "alpha_largest",
+            ),
+            ("time_points = 40", "time_points = 100000000", "time_points"),
+            (
+                "learning_draws = 10",
+                "learning_draws = 100000000",
+                "learning_draws",
+            ),
+            ("draws = 100", "draws = 100000000", "draws"),
+            (
+                "alphas_per_decade = 1",
+                "alphas_per_decade = 1000000",
+                "alphas_per_decade",
+            ),
+        ],
     );
 }

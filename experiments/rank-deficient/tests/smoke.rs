@@ -1,6 +1,6 @@
 //! Smoke test: the binary runs end to end on a tiny configuration and fills its report.
 
-use mfflow_lab::smoke::{expect_rejected, expect_report, Scratch};
+use mfflow_lab::smoke::{expect_each_rejected, expect_rejected, expect_report, Scratch};
 
 const TINY: &str = r#"
 master_seed = 3
@@ -17,6 +17,10 @@ leak_sizes = [1e-8]
 ode_ranks = [2]
 ode_points = 5
 conjecture_tolerance = 0.1
+counterexample_columns = 2
+counterexample_direction = 2
+counterexample_deltas = [1e-2]
+counterexample_points = 11
 "#;
 
 #[test]
@@ -41,5 +45,23 @@ fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
         "missing_direction",
         &out,
         &readme,
+    );
+    // Stated limits: alpha in [1e-300, 10], grids of at most 100000 points.
+    expect_each_rejected(
+        &scratch,
+        bin,
+        TINY,
+        &out,
+        &readme,
+        &[
+            ("alpha = 1e-6", "alpha = 5e-324", "alpha"),
+            ("time_points = 40", "time_points = 100000000", "time_points"),
+            ("ode_points = 5", "ode_points = 100000000", "ode_points"),
+            (
+                "counterexample_columns = 2",
+                "counterexample_columns = 9",
+                "counterexample_columns",
+            ),
+        ],
     );
 }

@@ -1,14 +1,15 @@
 //! Smoke test: the binary runs end to end on a tiny configuration, writes a complete report,
 //! and rejects a bad configuration with a clear error, leaving the previous report untouched.
 
-use mfflow_lab::smoke::{expect_rejected, expect_report, Scratch};
+use mfflow_lab::smoke::{expect_each_rejected, expect_rejected, expect_report, Scratch};
 
 const TINY: &str = r#"
 master_seed = 7
 eigenvalues = [4.0, 2.0, 1.0]
 figure_alpha = 1e-4
+panel_alphas = [1e-2, 1e-6]
 time_points = 40
-sweep_alphas = [1e-2, 1e-6]
+sweep_alphas = [1e-2, 1e-3, 1e-4]
 eps = [0.5]
 theorem_alphas = [1e-8, 1e-30]
 grid_points = 11
@@ -43,4 +44,37 @@ fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
     // A bad config: one line naming the key, exit 2, previous report intact.
     let bad = TINY.replace("eps = [0.5]", "eps = [2.0]");
     expect_rejected(&scratch.run(bin, &bad, &out, None), "eps", &out, &readme);
+    // Stated limits: alphas in [1e-300, 10], grids of at most 100000 points, every decade in
+    // the separation sweep, GD steps >= 1e-5.
+    expect_each_rejected(
+        &scratch,
+        bin,
+        TINY,
+        &out,
+        &readme,
+        &[
+            (
+                "figure_alpha = 1e-4",
+                "figure_alpha = 5e-324",
+                "figure_alpha",
+            ),
+            (
+                "theorem_alphas = [1e-8, 1e-30]",
+                "theorem_alphas = [1e-8, 1e-320]",
+                "theorem_alphas",
+            ),
+            ("time_points = 40", "time_points = 100000000", "time_points"),
+            ("grid_points = 11", "grid_points = 100000000", "grid_points"),
+            (
+                "sweep_alphas = [1e-2, 1e-3, 1e-4]",
+                "sweep_alphas = [1e-2, 1e-4]",
+                "sweep_alphas",
+            ),
+            (
+                "etas = [4e-3, 2e-3]",
+                "etas = [4e-3, 1e-12]",
+                "cross_check.etas",
+            ),
+        ],
+    );
 }
