@@ -189,9 +189,14 @@ fn bench_closed_form(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("inverse-seq", n), &n, |b, _| {
             b.iter(|| seq.install(|| black_box(inverse.w(&times).expect("evaluates"))))
         });
-        group.bench_with_input(BenchmarkId::new("inverse-eigenvalues", n), &n, |b, _| {
-            b.iter(|| black_box(inverse.eigenvalues(&times).expect("evaluates")))
-        });
+        // Eigenvalues to relative accuracy go through one-sided Jacobi (~30 n³ per time point,
+        // seconds per evaluation at n = 1024): measured up to n = 256 only, until issue 14
+        // makes them cost what W costs.
+        if n <= 256 {
+            group.bench_with_input(BenchmarkId::new("inverse-eigenvalues", n), &n, |b, _| {
+                b.iter(|| black_box(inverse.eigenvalues(&times).expect("evaluates")))
+            });
+        }
         group.bench_with_input(BenchmarkId::new("factor", n), &n, |b, _| {
             b.iter(|| black_box(factor.w(&times).expect("evaluates")))
         });
