@@ -76,9 +76,20 @@ impl Outputs {
         write_atomic(&path, bytes)
     }
 
-    /// A CSV file with a header row.
+    /// A CSV file with a header row. Fields holding a comma, a quote or a line break are
+    /// quoted (RFC 4180), so a label such as `spectral, 1e-8` stays one field.
     pub fn csv(&self, rel: &str, header: &[&str], rows: &[Vec<String>]) -> Result<()> {
-        let mut text = header.join(",");
+        let quote = |field: &str| -> String {
+            if field.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", field.replace('"', "\"\""))
+            } else {
+                field.to_string()
+            }
+        };
+        let join = |fields: &mut dyn Iterator<Item = &str>| -> String {
+            fields.map(quote).collect::<Vec<_>>().join(",")
+        };
+        let mut text = join(&mut header.iter().copied());
         text.push('\n');
         for row in rows {
             if row.len() != header.len() {
@@ -88,7 +99,7 @@ impl Outputs {
                     header.len()
                 ));
             }
-            text.push_str(&row.join(","));
+            text.push_str(&join(&mut row.iter().map(String::as_str)));
             text.push('\n');
         }
         self.write(rel, text.as_bytes())
@@ -427,6 +438,20 @@ pub fn short(x: f64, sig: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A label with a comma used to add a field to every row of asymmetric's windows.csv.
+    #[test]
+    fn csv_fields_with_commas_or_quotes_are_quoted() {
+        let root = std::env::temp_dir().join(format!("mfflow-lab-csv-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let out = Outputs::create(&root.join("exp")).unwrap();
+        let rows = vec![vec!["spectral, 1e-8".to_string(), "say \"hi\"".into(), "3".into()]];
+        out.csv("t.csv", &["label", "text", "k"], &rows).unwrap();
+        out.commit(json!({})).unwrap();
+        let text = std::fs::read_to_string(root.join("exp/t.csv")).unwrap();
+        assert_eq!(text, "label,text,k\n\"spectral, 1e-8\",\"say \"\"hi\"\"\",3\n");
+        let _ = std::fs::remove_dir_all(&root);
+    }
 
     #[test]
     fn a_failed_run_leaves_the_previous_report_and_a_good_one_replaces_it() {
