@@ -445,11 +445,18 @@ mod tests {
         let root = std::env::temp_dir().join(format!("mfflow-lab-csv-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         let out = Outputs::create(&root.join("exp")).unwrap();
-        let rows = vec![vec!["spectral, 1e-8".to_string(), "say \"hi\"".into(), "3".into()]];
+        let rows = vec![vec![
+            "spectral, 1e-8".to_string(),
+            "say \"hi\"".into(),
+            "3".into(),
+        ]];
         out.csv("t.csv", &["label", "text", "k"], &rows).unwrap();
         out.commit(json!({})).unwrap();
         let text = std::fs::read_to_string(root.join("exp/t.csv")).unwrap();
-        assert_eq!(text, "label,text,k\n\"spectral, 1e-8\",\"say \"\"hi\"\"\",3\n");
+        assert_eq!(
+            text,
+            "label,text,k\n\"spectral, 1e-8\",\"say \"\"hi\"\"\",3\n"
+        );
         let _ = std::fs::remove_dir_all(&root);
     }
 
