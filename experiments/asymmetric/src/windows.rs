@@ -203,6 +203,17 @@ fn table(key: &str, comparisons: &[Comparison], interval: &str, report: &mut Rep
                 c.label.clone(),
                 iv.k.to_string(),
                 match iv.end {
+                    Some(e) if iv.is_empty() => {
+                        if e < iv.start {
+                            format!(
+                                "empty (start {} after end {})",
+                                short(iv.start, 4),
+                                short(e, 4)
+                            )
+                        } else {
+                            format!("empty (ends at {}, before t = 0)", short(e, 4))
+                        }
+                    }
                     Some(e) => format!("[{}, {}]", short(iv.start, 4), short(e, 4)),
                     None => format!("[{}, inf)", short(iv.start, 4)),
                 },

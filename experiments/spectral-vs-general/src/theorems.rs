@@ -46,8 +46,21 @@ pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
     })
 }
 
+/// `I_k` as printed: an empty one (start after end, or ending before t = 0) says so and shows
+/// its ends in the order (16) gives them, not as a reversed closed interval.
 fn interval_text(iv: &Interval) -> String {
     match iv.end {
+        Some(e) if iv.is_empty() => {
+            if e < iv.start {
+                format!(
+                    "empty (start {} after end {})",
+                    short(iv.start, 3),
+                    short(e, 3)
+                )
+            } else {
+                format!("empty (ends at {}, before t = 0)", short(e, 3))
+            }
+        }
         Some(e) => format!("[{}, {}]", short(iv.start, 3), short(e, 3)),
         None => format!("[{}, inf)", short(iv.start, 3)),
     }
