@@ -123,19 +123,19 @@ pub(crate) fn symmetric_eigenvalues(a: MatRef<'_, f64>) -> Result<Vec<f64>, Erro
             largest = largest.max(a[(i, j)].abs());
         }
     }
-    if n == 0 || largest == 0.0 || !largest.is_finite() {
-        if !largest.is_finite() {
-            return Err(Error::Numerical(
-                "a symmetric matrix holds a non-finite entry".into(),
-            ));
-        }
+    if !largest.is_finite() {
+        return Err(Error::Numerical(
+            "a symmetric matrix holds a non-finite entry".into(),
+        ));
+    }
+    if largest == 0.0 {
         return Ok(vec![0.0; n]);
     }
-    let e = largest.log2().floor() as i32;
+    let e = crate::binary_scale::exponent(largest);
     let floor = f64::EPSILON / n as f64;
     let scaled = Mat::from_fn(n, n, |i, j| {
         let (i, j) = if i >= j { (i, j) } else { (j, i) };
-        let v = crate::jacobi::scale_pow2(a[(i, j)], -e);
+        let v = crate::binary_scale::scale_pow2(a[(i, j)], -e);
         if v.abs() < floor {
             0.0
         } else {
@@ -146,7 +146,7 @@ pub(crate) fn symmetric_eigenvalues(a: MatRef<'_, f64>) -> Result<Vec<f64>, Erro
     let eig = symmetric_eigenvalues_in(scaled.as_ref(), MemStack::new(&mut buf))?;
     Ok(eig
         .into_iter()
-        .map(|x| crate::jacobi::scale_pow2(x, e))
+        .map(|x| crate::binary_scale::scale_pow2(x, e))
         .collect())
 }
 

@@ -24,6 +24,7 @@
 //! most rotations between rows of very different size nearly the identity and the method
 //! converge in a few sweeps.
 
+use crate::binary_scale::{exponent, pow2, scale_pow2};
 use crate::error::Error;
 
 /// Sweeps after which the iteration is declared not converged (it needs 3–10 in practice).
@@ -43,14 +44,10 @@ const MAX_SWEEPS: usize = 60;
 /// go to Jacobi directly.
 pub(crate) fn singular_values_graded(a: faer::MatRef<'_, f64>) -> Result<Vec<f64>, Error> {
     let (k, m) = (a.nrows(), a.ncols());
+    // A non-finite entry fails every comparison below and is refused by `row_singular_values`.
     let norms: Vec<f64> = (0..k)
         .map(|i| (0..m).fold(0.0f64, |acc, j| acc.hypot(a[(i, j)])))
         .collect();
-    if norms.iter().any(|x| !x.is_finite()) {
-        return Err(Error::Numerical(
-            "a factor of W(t) holds a non-finite entry".into(),
-        ));
-    }
     let largest = norms.iter().fold(0.0f64, |x, &y| x.max(y));
     let smallest = norms
         .iter()
@@ -170,7 +167,7 @@ impl Graded {
             self.norm2[i] = 0.0;
             return;
         }
-        let e = largest.log2().floor() as i32;
+        let e = exponent(largest);
         row.iter_mut().for_each(|x| *x = scale_pow2(*x, -e));
         self.exponent[i] += e;
         if self.exponent[i] < UNDERFLOW_EXPONENT {
@@ -262,20 +259,6 @@ pub(crate) fn rows_of(a: faer::MatRef<'_, f64>) -> Vec<Vec<f64>> {
     (0..a.nrows())
         .map(|i| (0..a.ncols()).map(|j| a[(i, j)]).collect())
         .collect()
-}
-
-/// `x · 2^e` for `e` in `[−2046, 2046]`, in two exact steps, so that a subnormal `x` can be
-/// brought to `[1, 2)` (which needs more than `2^1023`, not representable in one factor).
-pub(crate) fn scale_pow2(x: f64, e: i32) -> f64 {
-    let half = e / 2;
-    x * pow2(half) * pow2(e - half)
-}
-
-/// `2^e` for any `e` in f64's exponent range (exact).
-pub(crate) fn pow2(e: i32) -> f64 {
-    // Two factors, so that e down to −2044 and up to 2046 stay exact without overflow of one.
-    let half = e / 2;
-    f64::powi(2.0, half) * f64::powi(2.0, e - half)
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {

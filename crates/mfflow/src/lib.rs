@@ -54,6 +54,7 @@
 
 pub mod analysis;
 pub mod asymmetric;
+mod binary_scale;
 mod dense;
 pub mod error;
 pub mod gd;

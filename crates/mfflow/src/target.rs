@@ -1,5 +1,6 @@
 //! The target `Y = Φ diag(l₁ ≥ … ≥ lₙ) Φᵀ`, eigen-decomposed once (Proposition 1).
 
+use crate::binary_scale;
 use crate::error::{check_finite, Error};
 use faer::{Mat, MatRef, Side};
 
@@ -43,10 +44,10 @@ impl Target {
         let e = if scale == 0.0 {
             0
         } else {
-            scale.log2().floor() as i32
+            binary_scale::exponent(scale)
         };
-        let up = |x: f64| crate::jacobi::scale_pow2(x, e);
-        let scaled = Mat::from_fn(n, n, |i, j| crate::jacobi::scale_pow2(y[(i, j)], -e));
+        let up = |x: f64| binary_scale::scale_pow2(x, e);
+        let scaled = Mat::from_fn(n, n, |i, j| binary_scale::scale_pow2(y[(i, j)], -e));
         let asymmetry = (0..n)
             .flat_map(|i| (0..i).map(move |j| (i, j)))
             .map(|(i, j)| (scaled[(i, j)] - scaled[(j, i)]).abs())

@@ -38,11 +38,12 @@
 //! keeps its scratch per worker thread (memory O(n²) per thread beyond the output, whatever the
 //! number of times), and [`Trajectory::w_into`] writes into matrices the caller owns.
 
+use crate::binary_scale;
 use crate::dense;
 use crate::error::Error;
 use crate::init::{initial_factor, reduced_svd, Init};
 use crate::target::Target;
-use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
+use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 
@@ -58,7 +59,7 @@ pub const STEP_BUDGET_TIME: f64 = 1e40;
 /// A factor-form direction with `|R_kk|` below this fraction of `|R_11|` has decayed out of
 /// f64's range and is dropped (see [`woodbury_step`]).
 pub const DECAYED_DIRECTION: f64 = 1e-290;
-/// Rows of the factor along negative-eigenvalue directions smaller than this are dropped.
+/// Rows of the factor along directions with `lᵢ ≤ 0` smaller than this are dropped.
 pub const NEGLIGIBLE_ROW: f64 = 1e-250;
 /// The inverse form is used by [`Form::Auto`] only when `cond(W̄₀) ≤` this.
 pub const INVERSE_FORM_MAX_CONDITION: f64 = 1e8;
@@ -126,9 +127,11 @@ enum Engine {
 ///
 /// * `‖Y‖` and `λ_max(W(0))` at most [`MAX_MAGNITUDE`] (so that every `W(t)` is representable:
 ///   `W(t) ⪯ max(λ_max(W(0)), l₁) I` for all t, since `c I` is a supersolution of (3));
-/// * `α max|Ū₀|² / max(‖Y‖, α max|Ū₀|²)` at least [`MIN_RELATIVE_SCALE`] and every column of
-///   `√α Ū₀` at least `√MIN_RELATIVE_SCALE` relative to `√max(‖Y‖, α max|Ū₀|²)`: f64 carries
-///   the flow over 300 decades, not more;
+/// * `max(‖Y‖, α max|Ū₀|²)` at least [`MIN_MAGNITUDE`];
+/// * `α max|Ū₀|² / max(‖Y‖, α max|Ū₀|²)` at least [`MIN_RELATIVE_SCALE`]: f64 carries the flow
+///   over 300 decades, not more;
+/// * for the factor form, every direction of `√α Ū₀` (its part independent of the other
+///   columns) at least [`MIN_FACTOR_COLUMN`] relative to `√max(‖Y‖, α max|Ū₀|²)`;
 /// * times with `t‖Y‖` beyond [`MAX_NORMALIZED_TIME`] are evaluated at that time: every
 ///   eigenvalue that can still change after it is below `1e-300 ‖Y‖`.
 #[derive(Debug, Clone)]
@@ -162,12 +165,6 @@ pub const MAX_NORMALIZED_TIME: f64 = 1e300;
 /// form's relative accuracy on the small eigenvalues is about `ε cond(W̄₀)`.
 pub const INVERSE_FORM_FORCED_MAX_CONDITION: f64 = 1e10;
 
-/// `2^⌊log₂ x⌋` for a finite `x > 0`, and that exponent.
-fn power_of_two_below(x: f64) -> (f64, i32) {
-    let e = x.log2().floor() as i32;
-    (crate::jacobi::pow2(e), e)
-}
-
 /// The instance in normalized units (see [`Trajectory`]'s docs): `Y' = Y/s`, `W'(0) = W(0)/s`
 /// with `W'(0) = α' Ū₀' Ū₀'ᵀ`, `max|Ū₀'|` in `[1, 2)`, `t' = s t`; `s` a power of two. Shared
 /// by the closed form and the ODE reference ([`crate::ode::solve`]).
@@ -188,9 +185,9 @@ impl Normalized {
     pub(crate) fn new(target: &Target, init: &Init) -> Result<Self, Error> {
         let n = target.n();
         // Normalization (see the type's docs): Ū₀' = Ū₀ / 2^e_c with max|Ū₀'| in [1, 2).
-        let (_, e_c) = power_of_two_below(crate::target::max_abs(init.shape()));
+        let e_c = binary_scale::exponent(crate::target::max_abs(init.shape()));
         let shape = Mat::from_fn(n, init.shape().ncols(), |i, j| {
-            crate::jacobi::scale_pow2(init.shape()[(i, j)], -e_c)
+            binary_scale::scale_pow2(init.shape()[(i, j)], -e_c)
         });
         let log2_w0 = init.alpha().log2() + 2.0 * e_c as f64; // log₂(α max|Ū₀|²)
         let log2_y = if target.norm() > 0.0 {
@@ -233,7 +230,7 @@ impl Normalized {
             });
         }
         let e_s = log2_top.floor() as i32;
-        let scale = crate::jacobi::pow2(e_s);
+        let scale = binary_scale::pow2(e_s);
         let relative = log2_w0 - e_s as f64; // log₂ α'
         if relative < MIN_RELATIVE_SCALE.log2() {
             return Err(Error::BadParameter {
@@ -245,7 +242,7 @@ impl Normalized {
                     ),
                 });
         }
-        let alpha = crate::jacobi::scale_pow2(init.alpha(), 2 * e_c - e_s);
+        let alpha = binary_scale::scale_pow2(init.alpha(), 2 * e_c - e_s);
         let l: Vec<f64> = target.eigenvalues().iter().map(|&li| li / scale).collect();
         Ok(Self {
             scale,
@@ -663,6 +660,7 @@ impl Trajectory {
         // Walk the checkpoints once, keeping only those some time point starts from.
         let mut kept: Vec<(f64, Mat<f64>)> = Vec::with_capacity(needed.len());
         let mut current = g0.clone();
+        let mut gram = dense::scaled_gram(current.as_ref(), 1.0);
         let mut k = 0.0f64;
         let mut frozen = false;
         for &target_k in &needed {
@@ -679,8 +677,11 @@ impl Trajectory {
                     });
                 }
                 let next = compress(l, woodbury_step(l, current.as_ref(), step)?.factor());
-                frozen = is_stationary(l, current.as_ref(), next.as_ref());
+                let next_gram = dense::scaled_gram(next.as_ref(), 1.0);
+                frozen = current.ncols() == next.ncols()
+                    && is_stationary(l, gram.as_ref(), next.as_ref(), next_gram.as_ref());
                 current = next;
+                gram = next_gram;
                 k += 1.0;
             }
             kept.push((if frozen { target_k } else { k }, current.clone()));
@@ -709,7 +710,8 @@ fn max_checkpoint_steps(n: usize, m: usize) -> u64 {
     (1e10 / (n as f64 * (m * m) as f64)).clamp(1e3, 2e5) as u64
 }
 
-/// Whether a checkpoint step from factor `before` to `after` left `W̃` unchanged to rounding,
+/// Whether a checkpoint step (same number of columns before and after) from `W̃ = w0` to the
+/// factor `after` left `W̃` unchanged to rounding,
 /// in the graded sense (`|ΔW̃_ij| ≤ 64 n ε √(W̃_ii W̃_jj)`, zero diagonals staying exactly
 /// zero), with every row that is not exactly zero a learned one (`lᵢ > 0`, `W̃_ii ≥ lᵢ/2`):
 /// then `W̃` is an equilibrium `diag(lᵢ, i ∈ S)` of (3) to rounding and nothing is left to move.
@@ -720,13 +722,16 @@ fn max_checkpoint_steps(n: usize, m: usize) -> u64 {
 /// neither passes the test until it is learned or has underflowed to exact zero; rows along
 /// `lᵢ = 0` of a full-rank factor decay only like `1/√(2t)`, which can look stationary over
 /// one step, hence the separate requirement that they be zero.
-fn is_stationary(l: &[f64], before: MatRef<'_, f64>, after: MatRef<'_, f64>) -> bool {
-    let n = before.nrows();
-    if before.ncols() != after.ncols() {
-        return false;
-    }
-    let w0 = dense::scaled_gram(before, 1.0);
-    let w1 = dense::scaled_gram(after, 1.0);
+///
+/// `w0` is `W̃` at the earlier checkpoint (the walk carries it from one step to the next, so
+/// each step forms one Gram); `w1 = after afterᵀ`.
+fn is_stationary(
+    l: &[f64],
+    w0: MatRef<'_, f64>,
+    after: MatRef<'_, f64>,
+    w1: MatRef<'_, f64>,
+) -> bool {
+    let n = w0.nrows();
     for i in 0..n {
         let nonzero = (0..after.ncols()).any(|j| after[(i, j)] != 0.0);
         // Every row still present must be a learned one (W̃_ii ≈ lᵢ > 0): a row along a tiny
@@ -773,7 +778,7 @@ struct InverseWorkspace {
     factor: Mat<f64>,
     /// The right-hand side of the triangular solves: `Φᵀ` then `L⁻¹ Φᵀ`, or `L⁻¹`.
     rhs: Mat<f64>,
-    /// Scratch of the Cholesky, the triangular solves and the eigensolver.
+    /// Scratch of the Cholesky and the triangular solves.
     stack: MemBuffer,
 }
 
@@ -782,10 +787,7 @@ impl InverseWorkspace {
         Self {
             factor: Mat::zeros(n, n),
             rhs: Mat::zeros(n, n),
-            stack: MemBuffer::new(StackReq::any_of(&[
-                dense::cholesky_scratch(n),
-                dense::symmetric_eigenvalues_scratch(n),
-            ])),
+            stack: MemBuffer::new(dense::cholesky_scratch(n)),
         }
     }
 
