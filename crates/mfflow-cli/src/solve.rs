@@ -5,7 +5,6 @@ use crate::args::Method;
 use crate::failure::Failure;
 use crate::instance::Instance;
 use mfflow::ode::OdeOptions;
-use mfflow::trajectory::Want;
 use mfflow::{gd, metrics, Form, Mat, Trajectory};
 use std::io::Write;
 use std::time::Instant;
@@ -37,16 +36,7 @@ pub fn solve(inst: &Instance, method: Method, eta: Option<f64>) -> Result<Soluti
                 Form::Inverse => "inverse",
                 _ => "factor",
             });
-            let want = Want {
-                w: true,
-                eigenvalues: true,
-                ..Want::default()
-            };
-            let snaps = traj.evaluate(times, want)?;
-            snaps
-                .into_iter()
-                .map(|s| (s.w.expect("asked for"), s.eigenvalues.expect("asked for")))
-                .unzip()
+            traj.w_and_eigenvalues(times)?
         }
         Method::Ode => {
             // Integrated in the eigenbasis with row-wise error control, so that α-level

@@ -84,74 +84,6 @@ impl Init {
     }
 }
 
-/// The numerical-rank part of a thin SVD `A ≈ U_m diag(σ) V_mᵀ`: returns `(U_m, σ)`, so that
-/// `F = U_m diag(σ)` is a full-column-rank factor with `F Fᵀ = A Aᵀ` up to the dropped
-/// singular values.
-///
-/// The SVD (rather than a pivoted QR) is used so that the numerical rank is decided on the
-/// singular values themselves; it is applied to the α-free shape, so scaling plays no role.
-pub(crate) fn reduced_svd(a: MatRef<'_, f64>) -> Result<(Mat<f64>, Vec<f64>), Error> {
-    let (n, r) = (a.nrows(), a.ncols());
-    let svd = a
-        .thin_svd()
-        .map_err(|e| Error::Numerical(format!("SVD of the shape failed: {e:?}")))?;
-    let s = svd.S().column_vector();
-    let k = s.nrows();
-    let top = if k > 0 { s[0] } else { 0.0 };
-    let tol = RANK_FACTOR * n.max(r) as f64 * f64::EPSILON * top;
-    let m = (0..k).filter(|&i| s[i] > tol).count();
-    if m == 0 {
-        return Err(Error::BadParameter {
-            what: "u0",
-            why: "the initialization shape is zero".into(),
-        });
-    }
-    let u = svd.U();
-    Ok((u.subcols(0, m).to_owned(), (0..m).map(|i| s[i]).collect()))
-}
-
-/// A full-column-rank factor `G` (n × m) with `G Gᵀ = F Fᵀ`, from a column-pivoted QR of
-/// `Fᵀ`: `Fᵀ P = Q R` gives `F Fᵀ = P Rᵀ R Pᵀ`, so `G = P R_mᵀ` with the first `m` rows of
-/// `R`, `m` the numerical rank (`|R_kk| > RANK_FACTOR · max(n, r) · ε · |R_11|`).
-///
-/// Unlike an SVD, this treats each row of `F` separately: row `i` of `G` is `Qᵀ` applied to
-/// row `i` of `F` by reflections, so a row that is exactly zero (a direction of `Y` the
-/// initialization does not see) stays exactly zero, and every row keeps its relative accuracy
-/// (Householder QR is column-wise backward stable, and the columns of `Fᵀ` are the rows of `F`).
-#[cfg(test)]
-pub(crate) fn row_preserving_factor(f: MatRef<'_, f64>) -> Result<Mat<f64>, Error> {
-    let (n, r) = (f.nrows(), f.ncols());
-    let (rt, _) = crate::dense::col_piv_r(f.transpose());
-    let size = rt.nrows();
-    let top = if size > 0 { rt[(0, 0)].abs() } else { 0.0 };
-    let tol = RANK_FACTOR * n.max(r) as f64 * f64::EPSILON * top;
-    let m = (0..size).take_while(|&k| rt[(k, k)].abs() > tol).count();
-    if m == 0 {
-        return Err(Error::BadParameter {
-            what: "u0",
-            why: "the initialization shape is zero".into(),
-        });
-    }
-    row_preserving_factor_of_rank(f, m)
-}
-
-/// [`row_preserving_factor`] with the rank `m` given: `G = P R_mᵀ` from `Fᵀ P = Q R`.
-pub(crate) fn row_preserving_factor_of_rank(
-    f: MatRef<'_, f64>,
-    m: usize,
-) -> Result<Mat<f64>, Error> {
-    let n = f.nrows();
-    let (rt, perm) = crate::dense::col_piv_r(f.transpose());
-    let m = m.min(rt.nrows());
-    let mut g = Mat::zeros(n, m);
-    for (j, &row) in perm.iter().enumerate() {
-        for k in 0..m {
-            g[(row, k)] = rt[(k, j)];
-        }
-    }
-    Ok(g)
-}
-
 /// A full-column-rank factor `G` with `G Gᵀ = F Fᵀ` for the factor form, deciding the rank
 /// column by column.
 ///
@@ -166,7 +98,7 @@ pub(crate) fn row_preserving_factor_of_rank(
 ///
 /// When every column is kept (`r ≤ n`, full column rank), `G = F` itself: exact, and every row
 /// and column keeps its own scale. Otherwise the columns are reduced by
-/// [`row_preserving_factor`] to the rank found here.
+/// [`crate::dense::row_preserving_factor`] to the rank found here.
 pub(crate) fn initial_factor(f: MatRef<'_, f64>) -> Result<Mat<f64>, Error> {
     let (n, r) = (f.nrows(), f.ncols());
     let (rm, perm) = crate::dense::col_piv_r(f);
@@ -185,19 +117,13 @@ pub(crate) fn initial_factor(f: MatRef<'_, f64>) -> Result<Mat<f64>, Error> {
     if m == r {
         return Ok(f.to_owned());
     }
-    row_preserving_factor_of_rank(f, m)
-}
-
-/// `F = U_m diag(σ)` from [`reduced_svd`].
-#[cfg(test)]
-pub(crate) fn full_rank_factor(a: MatRef<'_, f64>) -> Result<Mat<f64>, Error> {
-    let (u, s) = reduced_svd(a)?;
-    Ok(Mat::from_fn(u.nrows(), u.ncols(), |i, j| u[(i, j)] * s[j]))
+    crate::dense::row_preserving_factor_of_rank(f, m)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dense::{full_rank_factor, row_preserving_factor};
 
     #[test]
     fn rank_deficient_shapes_are_reduced_to_their_rank() {

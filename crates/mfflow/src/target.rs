@@ -2,7 +2,7 @@
 
 use crate::binary_scale;
 use crate::error::{check_finite, Error};
-use faer::{Mat, MatRef, Side};
+use faer::{Mat, MatRef};
 
 /// Relative tolerance on `max |y_ij − y_ji|`, as a fraction of the largest entry of `Y`.
 pub const SYMMETRY_TOLERANCE: f64 = 1e-10;
@@ -59,7 +59,7 @@ impl Target {
             });
         }
         let sym_scaled = Mat::from_fn(n, n, |i, j| 0.5 * scaled[(i, j)] + 0.5 * scaled[(j, i)]);
-        let (phi, eigenvalues) = sorted_eigen(sym_scaled.as_ref())?;
+        let (phi, eigenvalues) = crate::dense::sorted_eigen(sym_scaled.as_ref())?;
         let eigenvalues: Vec<f64> = eigenvalues.into_iter().map(up).collect();
         if let Some(bad) = eigenvalues.iter().find(|l| !l.is_finite()) {
             return Err(Error::BadParameter {
@@ -148,20 +148,6 @@ pub(crate) fn max_abs(m: MatRef<'_, f64>) -> f64 {
         }
     }
     best
-}
-
-/// Eigenvectors and eigenvalues of a symmetric matrix, eigenvalues in descending order.
-pub(crate) fn sorted_eigen(a: MatRef<'_, f64>) -> Result<(Mat<f64>, Vec<f64>), Error> {
-    let n = a.nrows();
-    let evd = a
-        .self_adjoint_eigen(Side::Lower)
-        .map_err(|e| Error::Numerical(format!("symmetric eigendecomposition failed: {e:?}")))?;
-    // faer returns ascending eigenvalues; reverse to descending.
-    let s = evd.S().column_vector();
-    let u = evd.U();
-    let eigenvalues = (0..n).map(|k| s[n - 1 - k]).collect();
-    let phi = Mat::from_fn(n, n, |i, k| u[(i, n - 1 - k)]);
-    Ok((phi, eigenvalues))
 }
 
 #[cfg(test)]

@@ -164,32 +164,23 @@ fn inverse_and_factor_forms_agree_on_every_output() {
     };
     let a = inv.evaluate(&times, want).unwrap();
     let b = fac.evaluate(&times, want).unwrap();
-    for (x, y) in a.iter().zip(&b) {
-        let (wx, wy) = (x.w.as_ref().unwrap(), y.w.as_ref().unwrap());
+    for k in 0..times.len() {
+        let (wx, wy) = (&a.w[k], &b.w[k]);
         assert!(max_diff(wx.as_ref(), wy.as_ref()) < 1e-12 * 5.0);
-        let (ex, ey) = (
-            x.w_eigenbasis.as_ref().unwrap(),
-            y.w_eigenbasis.as_ref().unwrap(),
-        );
+        let (ex, ey) = (&a.w_eigenbasis[k], &b.w_eigenbasis[k]);
         assert!(max_diff(ex.as_ref(), ey.as_ref()) < 1e-12 * 5.0);
         // The factor reproduces W̃, and W = Φ W̃ Φᵀ.
-        let g = x.factor.as_ref().unwrap();
+        let g = &a.factors[k];
         assert!(max_diff((g * g.transpose()).as_ref(), ex.as_ref()) < 1e-12 * 5.0);
         let rotated = target.phi() * ex * target.phi().transpose();
         assert!(max_diff(rotated.as_ref(), wx.as_ref()) < 1e-12 * 5.0);
-        for (u, v) in x
-            .eigenvalues
-            .as_ref()
-            .unwrap()
-            .iter()
-            .zip(y.eigenvalues.as_ref().unwrap())
-        {
+        for (u, v) in a.eigenvalues[k].iter().zip(&b.eigenvalues[k]) {
             // Relative agreement: both routes resolve small eigenvalues to their own size.
             assert!(
                 (u - v).abs() <= 1e-11 * u.abs().max(1e-300),
                 "{:?} vs {:?}",
-                x.eigenvalues,
-                y.eigenvalues
+                a.eigenvalues[k],
+                b.eigenvalues[k]
             );
         }
     }
@@ -204,7 +195,7 @@ fn finite_at_the_extremes() {
             let init = Init::new(alpha, shape.as_ref()).unwrap();
             let traj = Trajectory::new(&target, &init, Form::Auto).unwrap();
             let times = [0.0, 1e-12, 1.0, 70.0, 1e4 / 0.01];
-            for snap in traj
+            let out = traj
                 .evaluate(
                     &times,
                     mfflow::trajectory::Want {
@@ -213,15 +204,19 @@ fn finite_at_the_extremes() {
                         ..Default::default()
                     },
                 )
-                .unwrap()
-            {
-                let w = snap.w.unwrap();
+                .unwrap();
+            assert_eq!(
+                (out.w.len(), out.eigenvalues.len()),
+                (times.len(), times.len())
+            );
+            assert!(out.factors.is_empty() && out.w_eigenbasis.is_empty());
+            for (k, w) in out.w.iter().enumerate() {
                 assert!(
                     (0..4).all(|j| (0..4).all(|i| w[(i, j)].is_finite())),
                     "r={r} alpha={alpha:e} t={}",
-                    snap.t
+                    out.times[k]
                 );
-                assert!(snap.eigenvalues.unwrap().iter().all(|e| e.is_finite()));
+                assert!(out.eigenvalues[k].iter().all(|e| e.is_finite()));
             }
         }
     }
@@ -315,34 +310,36 @@ fn workspace_reuse_and_w_into_are_exact() {
         factor: true,
         eigenvalues: true,
     };
-    let same = |a: &Option<Mat<f64>>, b: &Option<Mat<f64>>| {
-        max_diff(a.as_ref().unwrap().as_ref(), b.as_ref().unwrap().as_ref()) == 0.0
-    };
+    let same = |a: &Mat<f64>, b: &Mat<f64>| max_diff(a.as_ref(), b.as_ref()) == 0.0;
     for form in [Form::Inverse, Form::Factor] {
         let traj = Trajectory::new(&target, &init, form).unwrap();
         let batch = traj.evaluate(&times, all).unwrap();
         let backwards = traj.evaluate(&reversed, all).unwrap();
-        for (k, snap) in batch.iter().enumerate() {
-            let alone = traj.evaluate(&[times[k]], all).unwrap().remove(0);
-            for other in [&backwards[times.len() - 1 - k], &alone] {
-                assert!(same(&snap.w, &other.w), "{form:?} w at t = {}", times[k]);
-                assert!(same(&snap.w_eigenbasis, &other.w_eigenbasis), "{form:?}");
-                assert!(same(&snap.factor, &other.factor), "{form:?}");
-                assert_eq!(snap.eigenvalues, other.eigenvalues, "{form:?}");
+        for k in 0..times.len() {
+            let alone = traj.evaluate(&[times[k]], all).unwrap();
+            for (other, j) in [(&backwards, times.len() - 1 - k), (&alone, 0)] {
+                assert!(
+                    same(&batch.w[k], &other.w[j]),
+                    "{form:?} w at t = {}",
+                    times[k]
+                );
+                assert!(
+                    same(&batch.w_eigenbasis[k], &other.w_eigenbasis[j]),
+                    "{form:?}"
+                );
+                assert!(same(&batch.factors[k], &other.factors[j]), "{form:?}");
+                assert_eq!(batch.eigenvalues[k], other.eigenvalues[j], "{form:?}");
             }
         }
         let mut out = vec![Mat::<f64>::zeros(0, 0); times.len()];
         traj.w_into(&times, &mut out).unwrap();
-        for (got, snap) in out.iter().zip(&batch) {
-            assert_eq!(
-                max_diff(got.as_ref(), snap.w.as_ref().unwrap().as_ref()),
-                0.0
-            );
+        for (got, w) in out.iter().zip(&batch.w) {
+            assert_eq!(max_diff(got.as_ref(), w.as_ref()), 0.0);
         }
         let storage: Vec<*const f64> = out.iter().map(|m| m.as_ptr()).collect();
         traj.w_into(&reversed, &mut out).unwrap();
         for (k, got) in out.iter().enumerate() {
-            let want = batch[times.len() - 1 - k].w.as_ref().unwrap();
+            let want = &batch.w[times.len() - 1 - k];
             assert_eq!(max_diff(got.as_ref(), want.as_ref()), 0.0);
             if form == Form::Inverse {
                 assert_eq!(
