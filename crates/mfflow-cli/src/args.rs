@@ -62,9 +62,17 @@ Output fields:
   times            the times, as given (same order)
   times_reached    gd only: the times gradient descent reached, round(t / eta) * eta
   eigenvalues      for each time, the eigenvalues of W(t), descending (accurate from alpha to
-                   ||Y||, not only to ||Y|| * 1e-16)
+                   ||Y||, not only to ||Y|| * 1e-16)   [--want eigenvalues, default]
   w                for each time, W(t) in the original basis: n rows of n numbers
-  elapsed_seconds  compute time only (not parsing or writing); varies between runs",
+                                                        [--want w, default]
+  factor           for each time, F(t) with W(t) = F F^T in the original basis: n rows of m
+                   numbers (closed form: m is the numerical rank of u0, the eigenbasis factor
+                   rotated back; gd: U(t) itself, m = r)   [--want factor]
+  elapsed_seconds  compute time only (not parsing or writing); varies between runs
+
+With --out FILE.npz the same arrays are written as NumPy's .npz (numpy.load(FILE)): times (T),
+w (T x n x n), eigenvalues (T x n), factor (T x n x m), and times_reached (T) for gd, each only
+when asked for; n, r, alpha, method and form are not stored there.",
         after_long_help = format!("{INSTANCE}\n\n{EXIT_CODES}"),
     )]
     Solve(SolveArgs),
@@ -154,6 +162,28 @@ pub struct SolveArgs {
         required_if_eq("method", "gd")
     )]
     pub eta: Option<f64>,
+    /// What to compute and write, comma-separated: w (W(t), n x n), eigenvalues (of W(t),
+    /// descending), factor (F(t) with W(t) = F F^T, n x m: closed-form and gd only); only what
+    /// is asked for is computed (eigenvalues alone skip W's cost, w alone the eigenvalues')
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "LIST",
+        default_values_t = [Quantity::W, Quantity::Eigenvalues]
+    )]
+    pub want: Vec<Quantity>,
+}
+
+/// An output of `solve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Quantity {
+    /// W(t) in the original basis
+    W,
+    /// The eigenvalues of W(t), descending
+    Eigenvalues,
+    /// A factor F(t) with W(t) = F F^T (original basis)
+    Factor,
 }
 
 /// `mfflow bounds`.

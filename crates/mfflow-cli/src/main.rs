@@ -2,7 +2,8 @@
 //! instance of symmetric matrix factorization.
 //!
 //! ```text
-//! mfflow solve  INSTANCE.toml [--method closed-form|ode|gd] [--eta ETA] [--out FILE] [--quiet]
+//! mfflow solve  INSTANCE.toml [--method closed-form|ode|gd] [--eta ETA] [--want w,eigenvalues,factor]
+//!               [--out FILE|FILE.npz] [--quiet]
 //! mfflow bounds INSTANCE.toml --eps EPS [--grid N] [--out FILE] [--quiet]
 //! ```
 //!
@@ -14,6 +15,7 @@ mod args;
 mod bounds;
 mod failure;
 mod instance;
+mod npz;
 mod out;
 mod progress;
 mod solve;
@@ -84,12 +86,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     a.method.name()
                 ),
             );
-            let result = solve::solve(&inst, a.method, a.eta);
+            let want = solve::Wanted::from_list(&a.want);
+            let result = solve::solve(&inst, a.method, a.eta, want);
             progress.finish();
             let result = result?;
-            out::write_output(a.common.out.as_deref(), &a.common.instance, |w| {
-                result.write_json(w)
-            })
+            match a.common.out.as_deref() {
+                Some(path) if path.extension().is_some_and(|e| e == "npz") => {
+                    out::write_file(path, &a.common.instance, |w| result.write_npz(w))
+                }
+                out => out::write_output(out, &a.common.instance, |w| result.write_json(w)),
+            }
         }
         Command::Bounds(a) => {
             if let Some(path) = &a.common.out {

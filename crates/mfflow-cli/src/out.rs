@@ -132,6 +132,16 @@ pub fn write_output(
         write(&mut w).map_err(io)?;
         return w.flush().map_err(io);
     };
+    write_file(path, input, |w| write(w))
+}
+
+/// Writes the file `path` through a temporary file renamed on success (see the module
+/// documentation); the writer is seekable (a zip archive needs it).
+pub fn write_file(
+    path: &Path,
+    input: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> Result<(), Failure> {
     check_target(path, input)?;
     let name = path
         .file_name()

@@ -51,6 +51,125 @@ fn solve_outputs_the_documented_fields() {
     assert!((w00 - 1e-6 * 2.19).abs() < 1e-18);
 }
 
+/// The arrays of an `.npz` (read back with `zip` and `npyz`, independently of the writer's code
+/// path): name -> (shape, values in C order).
+fn read_npz(path: &std::path::Path) -> std::collections::BTreeMap<String, (Vec<u64>, Vec<f64>)> {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut arrays = std::collections::BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        assert_eq!(entry.compression(), zip::CompressionMethod::Stored);
+        let name = entry
+            .name()
+            .unwrap()
+            .strip_suffix(".npy")
+            .unwrap()
+            .to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+        let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
+        let shape = npy.shape().to_vec();
+        arrays.insert(name, (shape, npy.into_vec::<f64>().unwrap()));
+    }
+    arrays
+}
+
+/// `--want` computes and writes only what it names; `--out FILE.npz` holds the same numbers as
+/// the JSON (to the JSON parser's rounding), in NumPy's layout; the factor reproduces W.
+#[test]
+fn want_selects_outputs_and_npz_matches_json() {
+    let dir = scratch("npz");
+    let eig_only = json(
+        &bin()
+            .args(["solve", "--want", "eigenvalues"])
+            .arg(example())
+            .output()
+            .unwrap(),
+    );
+    assert!(eig_only.get("w").is_none() && eig_only.get("factor").is_none());
+    let full = json(
+        &bin()
+            .args(["solve", "--want", "w,eigenvalues,factor"])
+            .arg(example())
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(eig_only["eigenvalues"], full["eigenvalues"]);
+    let npz = dir.join("x.npz");
+    let status = bin()
+        .args(["solve", "--want", "factor,w,eigenvalues", "--out"])
+        .arg(&npz)
+        .arg(example())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let arrays = read_npz(&npz);
+    let names: Vec<&str> = arrays.keys().map(String::as_str).collect();
+    assert_eq!(names, ["eigenvalues", "factor", "times", "w"]);
+    let t = full["times"].as_array().unwrap().len() as u64;
+    assert_eq!(arrays["w"].0, [t, 3, 3]);
+    assert_eq!(arrays["eigenvalues"].0, [t, 3]);
+    assert_eq!(arrays["factor"].0[..2], [t, 3]);
+    let flat = |v: &Value| -> Vec<f64> {
+        let mut out = Vec::new();
+        let mut stack = vec![v];
+        while let Some(x) = stack.pop() {
+            match x {
+                Value::Array(items) => stack.extend(items.iter().rev()),
+                other => out.push(other.as_f64().unwrap()),
+            }
+        }
+        out
+    };
+    // The JSON is written with shortest round-trip digits, but serde_json's default parser is
+    // not correctly rounded (it may be off by one ulp), so the comparison allows 2 ulps.
+    let same = |a: &[f64], b: Vec<f64>| {
+        a.len() == b.len()
+            && a.iter()
+                .zip(&b)
+                .all(|(x, y)| (x - y).abs() <= 2.0 * f64::EPSILON * x.abs())
+    };
+    assert!(same(&arrays["w"].1, flat(&full["w"])));
+    assert!(same(&arrays["eigenvalues"].1, flat(&full["eigenvalues"])));
+    assert!(same(&arrays["factor"].1, flat(&full["factor"])));
+    // F Fᵀ = W to rounding, at every time (entries of W are at most ~2.3 here).
+    let m = arrays["factor"].0[2] as usize;
+    let (f, w) = (&arrays["factor"].1, &arrays["w"].1);
+    for k in 0..t as usize {
+        for i in 0..3 {
+            for j in 0..3 {
+                let ffx: f64 = (0..m)
+                    .map(|c| f[k * 3 * m + i * m + c] * f[k * 3 * m + j * m + c])
+                    .sum();
+                assert!((ffx - w[k * 9 + i * 3 + j]).abs() < 1e-14, "t index {k}");
+            }
+        }
+    }
+    // gd's factor is U itself (m = r = 4) and its reached times are stored too.
+    let status = bin()
+        .args([
+            "solve", "--method", "gd", "--eta", "0.01", "--want", "factor", "--out",
+        ])
+        .arg(&npz)
+        .arg(example())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let arrays = read_npz(&npz);
+    assert_eq!(arrays["factor"].0, [t, 3, 4]);
+    assert!(arrays.contains_key("times_reached") && !arrays.contains_key("w"));
+    // The ODE has no factor to give: refused, and the earlier file is untouched.
+    let out = bin()
+        .args(["solve", "--method", "ode", "--want", "factor", "--out"])
+        .arg(&npz)
+        .arg(example())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--want factor"));
+    assert_eq!(read_npz(&npz)["factor"].0, [t, 3, 4]);
+}
+
 #[test]
 fn the_three_methods_agree() {
     let dir = scratch("methods");
