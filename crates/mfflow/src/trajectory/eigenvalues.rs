@@ -63,3 +63,45 @@ pub(super) fn from_core(c: MatRef<'_, f64>, scale: f64, n: usize) -> Result<Vec<
     eig.resize(n, 0.0);
     Ok(eig)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Form, Init, Target, Trajectory};
+    use faer::Mat;
+
+    /// On a spectral start every eigenvalue follows the scalar logistic solution
+    /// ([`crate::spectral::eigenvalue_at`]), so both routes' eigenvalues can be checked one by one
+    /// in relative terms, through every transition and at α = 1e-200 where the unlearned ones
+    /// are 1e-200-level next to learned ones of order 1: relative error within 64 n ε (Jacobi's
+    /// bound n ε cond(B) with a well-conditioned B here) plus the condition of e^{2lt}, which a symmetric eigensolver on W
+    /// misses by 180 orders of magnitude.
+    #[test]
+    fn both_routes_give_every_eigenvalue_to_relative_accuracy() {
+        let l = [3.0, 1.0, 0.3, 0.1];
+        let s = [1.0, 0.5, 2.0, 1.5];
+        let target = Target::diagonal(&l).unwrap();
+        for alpha in [1e-2, 1e-200] {
+            let shape = Mat::from_fn(4, 4, |i, j| if i == j { s[i] } else { 0.0 });
+            let init = Init::new(alpha, shape.as_ref()).unwrap();
+            let times: Vec<f64> = (0..=40).map(|k| k as f64 * 60.0).collect();
+            for form in [Form::Inverse, Form::Factor] {
+                let traj = Trajectory::new(&target, &init, form).unwrap();
+                for (t, got) in times.iter().zip(traj.eigenvalues(&times).unwrap()) {
+                    // W(0) = α diag(s²): the spectral module takes the initial eigenvalues over α.
+                    let s2: Vec<f64> = s.iter().map(|x| x * x).collect();
+                    let mut exact = crate::spectral::eigenvalues_at(&l, &s2, alpha, *t);
+                    exact.sort_by(|a, b| b.total_cmp(a));
+                    // Both sides also carry the condition of e^{2 l t} in t and l (rounded
+                    // inputs): relative 2 l t ε, 1e-13 at l t = 300.
+                    let tol = (64.0 * 4.0 + 4.0 * l[0] * t) * f64::EPSILON;
+                    for (g, e) in got.iter().zip(&exact) {
+                        assert!(
+                            (g - e).abs() <= tol * e,
+                            "{form:?} alpha = {alpha:e} t = {t}: {g:e} vs {e:e}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -210,7 +210,10 @@ fn woodbury_step(l: &[f64], g: MatRef<'_, f64>, tau: f64) -> Result<StepFactor, 
             c: Mat::zeros(0, 0),
         });
     }
-    let x = Mat::from_fn(n, m, |i, j| (l[i] * tau).exp() * g[(i, j)]);
+    // e^{lᵢ τ} and √dᵢ(τ) once per row (not per entry: for r ≪ n the exponentials were a
+    // fifth of a step).
+    let growth: Vec<f64> = l.iter().map(|&li| (li * tau).exp()).collect();
+    let x = Mat::from_fn(n, m, |i, j| growth[i] * g[(i, j)]);
     // Row sorting by decreasing norm (Cox & Higham): rows are not ordered by size in general —
     // an exactly zero row of a large lᵢ would otherwise pick up rounding from the reflectors
     // and seed a direction that the exact flow never learns.
@@ -259,7 +262,8 @@ fn woodbury_step(l: &[f64], g: MatRef<'_, f64>, tau: f64) -> Result<StepFactor, 
     dense::solve_unit_upper_in_place(r_hat.as_ref(), n_inv.as_mut());
     // Â = Nᵀ N + Δ (Qᵀ D Q) Δ, with Qᵀ D Q = (D^{1/2} Q)ᵀ (D^{1/2} Q) (D ≥ 0).
     let mut a_hat = dense::scaled_gram(n_inv.transpose(), 1.0);
-    let qd = Mat::from_fn(n, m, |i, j| d_coefficient(l[i], tau).sqrt() * q[(i, j)]);
+    let root_d: Vec<f64> = l.iter().map(|&li| d_coefficient(li, tau).sqrt()).collect();
+    let qd = Mat::from_fn(n, m, |i, j| root_d[i] * q[(i, j)]);
     let b = dense::scaled_gram(qd.transpose(), 1.0);
     for j in 0..m {
         for i in 0..m {
@@ -317,4 +321,72 @@ fn compress(l: &[f64], mut g: Mat<f64>) -> Mat<f64> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::max_abs;
+
+    fn gram(g: &Mat<f64>) -> Mat<f64> {
+        g * g.transpose()
+    }
+
+    /// The flow is a semigroup: a step of τ₁ then one of τ₂ from its factor gives the same W̃ as
+    /// one step of τ₁ + τ₂ (to rounding relative to ‖W̃‖; entries here are O(1)), for a
+    /// rank-deficient factor on an indefinite spectrum — the property the checkpoints rely on.
+    #[test]
+    fn steps_compose() {
+        let l = [2.0, 1.0, 0.25, 0.0, -1.0];
+        let g0 = Mat::from_fn(5, 3, |i, j| 1e-3 * ((i * 3 + j) as f64 * 0.7).sin());
+        for (t1, t2) in [(0.5, 1.5), (3.0, 4.0), (10.0, 0.0)] {
+            let two = woodbury_step(
+                &l,
+                woodbury_step(&l, g0.as_ref(), t1)
+                    .unwrap()
+                    .factor()
+                    .as_ref(),
+                t2,
+            )
+            .unwrap()
+            .factor();
+            let one = woodbury_step(&l, g0.as_ref(), t1 + t2).unwrap().factor();
+            let diff = max_abs((&gram(&two) - &gram(&one)).as_ref());
+            assert!(diff < 1e-14, "t1 = {t1}, t2 = {t2}: {diff:e}");
+        }
+    }
+
+    /// `compress` zeroes rows along l ≤ 0 below NEGLIGIBLE_ROW (they cannot matter) and keeps
+    /// full column rank when fewer nonzero rows than columns remain, without changing the Gram
+    /// of what is kept.
+    #[test]
+    fn compress_drops_only_negligible_decayed_rows() {
+        let l = [1.0, 0.5, -1.0, -2.0];
+        let g = Mat::from_fn(4, 3, |i, j| match i {
+            0 => 1.0 + j as f64,
+            1 => 0.5 - j as f64,
+            2 => 1e-260 * (1.0 + j as f64),
+            _ => 1e-200,
+        });
+        let out = compress(&l, g.clone());
+        assert_eq!(
+            out.ncols(),
+            3,
+            "three nonzero rows remain for three columns"
+        );
+        assert!((0..3).all(|j| out[(2, j)] == 0.0));
+        assert!((0..3).all(|j| out[(3, j)] == g[(3, j)]));
+        // Two rows along l < 0 at 1e-260: only two nonzero rows for three columns -> rank 2.
+        let g = Mat::from_fn(
+            4,
+            3,
+            |i, j| if i < 2 { (i + j) as f64 + 1.0 } else { 1e-260 },
+        );
+        let out = compress(&l, g.clone());
+        assert_eq!(out.ncols(), 2);
+        let kept = Mat::from_fn(4, 3, |i, j| if i < 2 { g[(i, j)] } else { 0.0 });
+        // Rounding of a 3-column QR relative to the largest Gram entry (29).
+        let diff = max_abs((&gram(&out) - &gram(&kept)).as_ref());
+        assert!(diff < 16.0 * f64::EPSILON * 29.0, "{diff:e}");
+    }
 }
