@@ -135,9 +135,17 @@ fn gd_run(setup: &Setup, flows: &[Flow], f: usize, eta_l1: f64, eps: f64) -> Res
     })
 }
 
+/// A GD window of `Ŷ_k` exists when some stretch of at least [`MIN_WINDOW_STEPS`] consecutive
+/// iterates is within eps: beyond the stability limit a chaotic orbit passes through the
+/// eps-ball for single iterations, which is no plateau.
 fn exists(run: &GdRun, k: usize) -> bool {
-    !run.windows[k - 1].is_empty()
+    run.windows[k - 1]
+        .iter()
+        .any(|(a, b)| b - a + 1 >= MIN_WINDOW_STEPS)
 }
+
+/// Consecutive iterates within eps that make a window (see [`exists`]).
+pub const MIN_WINDOW_STEPS: u64 = 2;
 
 pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
     let setup = Setup::new(cfg, seeds)?;
@@ -339,7 +347,9 @@ fn figure(data: &Data, kind: Kind, out: &Outputs, report: &mut Report) -> Result
             .iter()
             .filter(|r| r.flow == f)
             .filter_map(|r| {
-                longest(&r.windows[k - 1]).map(|(a, b)| (r.eta_l1, (b - a + 1) as f64 * r.eta))
+                longest(&r.windows[k - 1])
+                    .filter(|(a, b)| b - a + 1 >= MIN_WINDOW_STEPS)
+                    .map(|(a, b)| (r.eta_l1, (b - a + 1) as f64 * r.eta))
             })
             .collect();
         plot.series
@@ -393,7 +403,10 @@ fn largest_table(data: &Data, report: &mut Report) {
             k.to_string(),
             fl.map_or("none".into(), |w| format!("{}", short(w.1 - w.0, 3))),
             match b {
-                Ok((lo, hi)) => format!("in [{}, {})", short(*lo, 5), short(*hi, 5)),
+                Ok((lo, hi)) => {
+                    let (a, b) = crate::stability::digits(*lo, *hi);
+                    format!("in [{a}, {b})")
+                }
                 Err(text) => text.clone(),
             },
         ]);
@@ -410,6 +423,7 @@ fn largest_table(data: &Data, report: &mut Report) {
         &rows,
     );
     report.set("windows_eps", short(data.eps, 2));
+    report.set("min_window_steps", MIN_WINDOW_STEPS.to_string());
     let etas: Vec<String> = data.etas.iter().map(|e| short(*e, 2)).collect();
     report.set("windows_etas", etas.join(", "));
     // Windows beyond the stability limit: some window (k < K) exists at eta l_1 > 1.
@@ -434,7 +448,10 @@ fn largest_table(data: &Data, report: &mut Report) {
                 data.flows[*f].kind.name(),
                 short(data.flows[*f].alpha, 2),
                 match b {
-                    Ok((lo, hi)) => format!("[{}, {})", short(*lo, 5), short(*hi, 5)),
+                    Ok((lo, hi)) => {
+                        let (a, b) = crate::stability::digits(*lo, *hi);
+                        format!("[{a}, {b})")
+                    }
                     Err(t) => t.clone(),
                 }
             )
@@ -481,11 +498,13 @@ fn theorem_table(data: &Data, report: &mut Report) {
         };
         for r in &runs {
             if !holds(&r.converted) {
+                let worst = r.converted.iter().filter_map(|c| c.1).fold(0.0f64, f64::max);
                 violations.push(format!(
-                    "{} alpha {} eta l_1 {}",
+                    "{} start, alpha {}, eta l_1 {} (largest error {})",
                     flow.kind.name(),
                     short(flow.alpha, 2),
-                    short(r.eta_l1, 3)
+                    short(r.eta_l1, 3),
+                    short(worst, 3)
                 ));
             }
             if !holds(&r.naive) {
