@@ -99,7 +99,9 @@ pub fn report(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
     report.set("basis_tolerance", short(TOLERANCE, 1));
     report.check(
         "basis_agree",
-        data.diffs.iter().all(|(_, d, _)| *d <= TOLERANCE * data.norm),
+        data.diffs
+            .iter()
+            .all(|(_, d, _)| *d <= TOLERANCE * data.norm),
         text.join("; "),
     );
     Ok(())

@@ -103,7 +103,10 @@ impl Validate for Config {
         let mut sorted = self.eigenvalues.clone();
         sorted.sort_by(|a, b| b.total_cmp(a));
         if sorted.windows(2).any(|w| w[0] == w[1]) {
-            return Err("eigenvalues: must be distinct (learning times and windows are per eigenvalue)".into());
+            return Err(
+                "eigenvalues: must be distinct (learning times and windows are per eigenvalue)"
+                    .into(),
+            );
         }
         let l_min = sorted[sorted.len() - 1];
 

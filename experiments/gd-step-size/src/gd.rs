@@ -238,8 +238,7 @@ pub fn run(l: &[f64], u0: &Factor, eta: f64, steps: u64, watch: &Watch) -> Resul
                 }
             }
         }
-        while next_checkpoint < watch.checkpoints.len() && watch.checkpoints[next_checkpoint] == k
-        {
+        while next_checkpoint < watch.checkpoints.len() && watch.checkpoints[next_checkpoint] == k {
             out.checkpoints.push((k, w.clone()));
             next_checkpoint += 1;
         }
@@ -328,7 +327,11 @@ mod tests {
                 x *= (1.0 + eta * (l[i] - x)).powi(2);
             }
             // Relative agreement to a few ulps per step (different operation order).
-            assert!((w[i * 3 + i] - x).abs() <= 1e-12 * x.max(1e-300), "{i}: {} vs {x}", w[i * 3 + i]);
+            assert!(
+                (w[i * 3 + i] - x).abs() <= 1e-12 * x.max(1e-300),
+                "{i}: {} vs {x}",
+                w[i * 3 + i]
+            );
             for j in 0..3 {
                 if j != i {
                     assert_eq!(w[i * 3 + j], 0.0);
@@ -371,9 +374,18 @@ mod tests {
         let l = [1.0, 0.5];
         let u0 = diag_factor(&[1e-3, 1e-3]);
         let watch = Watch::default();
-        assert!(run(&l, &u0, 2.05, 5_000, &watch).unwrap().diverged_at.is_some());
-        assert!(run(&l, &u0, 1.95, 5_000, &watch).unwrap().diverged_at.is_none());
-        assert!(run(&l, &u0, 0.5, 5_000, &watch).unwrap().diverged_at.is_none());
+        assert!(run(&l, &u0, 2.05, 5_000, &watch)
+            .unwrap()
+            .diverged_at
+            .is_some());
+        assert!(run(&l, &u0, 1.95, 5_000, &watch)
+            .unwrap()
+            .diverged_at
+            .is_none());
+        assert!(run(&l, &u0, 0.5, 5_000, &watch)
+            .unwrap()
+            .diverged_at
+            .is_none());
     }
 
     /// Windows and interval maxima agree with a direct computation of the exact norm.
@@ -412,10 +424,7 @@ mod tests {
                 max1 = max1.max(e);
             }
         }
-        let from_windows: Vec<u64> = out.windows[0]
-            .iter()
-            .flat_map(|&(a, b)| a..=b)
-            .collect();
+        let from_windows: Vec<u64> = out.windows[0].iter().flat_map(|&(a, b)| a..=b).collect();
         assert_eq!(from_windows, inside1);
         assert!(!inside1.is_empty());
         assert_eq!(out.interval_max[0], Some(max1));

@@ -158,7 +158,7 @@ fn figure(data: &Data, kind: Kind, out: &Outputs, report: &mut Report) -> Result
             short(alpha, 2)
         ),
         "step size eta * l_1 (log scale)",
-        "eta * (GD half-time in iterations) / t_i",
+        "delay of GD: eta * (half-time in iterations) / t_i - 1, in %",
     );
     plot.log_x = true;
     for i in 0..data.n {
@@ -166,11 +166,13 @@ fn figure(data: &Data, kind: Kind, out: &Outputs, report: &mut Report) -> Result
             .rows
             .iter()
             .filter(|r| r.kind == kind && r.alpha == alpha && r.i == i)
-            .filter_map(|r| r.measured.map(|m| (r.eta_l1, m as f64 * r.eta / r.flow)))
+            .filter_map(|r| {
+                r.measured
+                    .map(|m| (r.eta_l1, 100.0 * (m as f64 * r.eta / r.flow - 1.0)))
+            })
             .collect();
-        plot.series.push(
-            Series::markers(format!("measured, i = {}", i + 1), measured).coloured(i),
-        );
+        plot.series
+            .push(Series::markers(format!("measured, i = {}", i + 1), measured).coloured(i));
     }
     // The prediction as a smooth curve over the range of the sweep.
     let (lo, hi) = (data.etas[0].ln(), data.etas[data.etas.len() - 1].ln());
@@ -179,7 +181,7 @@ fn figure(data: &Data, kind: Kind, out: &Outputs, report: &mut Report) -> Result
             .map(|j| {
                 let x = (lo + (hi - lo) * j as f64 / 200.0).exp();
                 let a = x * data.l[i] / data.l[0];
-                (x, a / a.ln_1p())
+                (x, 100.0 * (a / a.ln_1p() - 1.0))
             })
             .collect();
         plot.series.push(
@@ -195,9 +197,10 @@ fn figure(data: &Data, kind: Kind, out: &Outputs, report: &mut Report) -> Result
         &format!("learning_times_{}", kind.name()),
         &plot,
         &format!(
-            "{} start, alpha = {}: the measured GD half-time of each eigenvalue (dots), in units of the \
-             flow's half-time t_i, against the discrete prediction eta l_i / log(1 + eta l_i) (lines). \
-             At 1 the naive conversion t_i / eta would be exact. Data: learning-times.csv.",
+            "{} start, alpha = {}: how much later than the flow gradient descent learns each eigenvalue: \
+             the measured GD half-time times eta over the flow's half-time t_i, minus 1, in percent (dots), \
+             against the discrete prediction eta l_i / log(1 + eta l_i) - 1 (lines). At 0 the naive \
+             conversion t_i / eta would be exact. Data: learning-times.csv.",
             kind.name(),
             short(alpha, 2)
         ),
@@ -305,7 +308,11 @@ fn verdicts(data: &Data, report: &mut Report) {
             }
         }
     }
-    report.check("ordered", ordered, "GD half-times increase with i in every run");
+    report.check(
+        "ordered",
+        ordered,
+        "GD half-times increase with i in every run",
+    );
     // Where the discrete prediction beats t/eta: the smallest step of the sweep from which on
     // it is closer for every eigenvalue, start and alpha.
     let better_at = |e: f64| {

@@ -54,7 +54,11 @@ fn run(args: &cli::Args) -> Result<()> {
         r.set("stability_limit", short(1.0 / s.l()[0], 3));
         Ok(())
     })?;
-    run.part("learning times", learning_times::measure, learning_times::report)?;
+    run.part(
+        "learning times",
+        learning_times::measure,
+        learning_times::report,
+    )?;
     run.part("stability", stability::measure, stability::report)?;
     run.part("windows", windows::measure, windows::report)?;
     run.part("distance", distance::measure, distance::report)?;

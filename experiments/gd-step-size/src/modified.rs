@@ -58,10 +58,7 @@ pub fn field(l: &[f64], u: &[f64], n: usize, r: usize, eta: f64) -> Vec<f64> {
             df[i * r + c] -= t;
         }
     }
-    f.iter()
-        .zip(&df)
-        .map(|(a, b)| a - 0.5 * eta * b)
-        .collect()
+    f.iter().zip(&df).map(|(a, b)| a - 0.5 * eta * b).collect()
 }
 
 /// Advances `u` by time `span` with `steps` equal RK4 steps of the modified equation.
@@ -97,7 +94,11 @@ mod tests {
         };
         advance(&[l], &mut u, 0.0, t, 3000);
         let exact = mfflow::spectral::eigenvalue_at(l, 1.0, w0, t);
-        assert!((u.u[0].powi(2) - exact).abs() < 1e-10 * l, "{} vs {exact}", u.u[0].powi(2));
+        assert!(
+            (u.u[0].powi(2) - exact).abs() < 1e-10 * l,
+            "{} vs {exact}",
+            u.u[0].powi(2)
+        );
     }
 
     /// Gradient descent is second-order close to the modified equation and first-order close

@@ -167,8 +167,8 @@ pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
     let alpha = st.alpha;
     // The scalar map of the top direction of a spectral start: v0 = alpha / l_1.
     let v0 = alpha / l[0];
-    let scalar_steps = scalar::learning_steps(v0, st.eta_l1_min.min(1.0))
-        + (st.transient + st.tail) as u64;
+    let scalar_steps =
+        scalar::learning_steps(v0, st.eta_l1_min.min(1.0)) + (st.transient + st.tail) as u64;
     let scalar: Vec<(f64, Orbit)> = grid(st.eta_l1_min, st.eta_l1_max, st.scalar_points)
         .into_iter()
         .map(|a| (a, scalar::orbit(v0, a, scalar_steps, st.tail)))
@@ -294,17 +294,24 @@ fn write(data: &Data, out: &Outputs) -> Result<()> {
                 m.steps.to_string(),
                 m.diverged_at.map_or("".into(), |d| d.to_string()),
             ];
-            r.extend(m.half.iter().map(|h| h.map_or("".into(), |h| h.to_string())));
+            r.extend(
+                m.half
+                    .iter()
+                    .map(|h| h.map_or("".into(), |h| h.to_string())),
+            );
             for pick in [f64::min, f64::max] {
                 for k in 0..n {
                     r.push(if m.components.is_empty() {
                         "".into()
                     } else {
-                        num(m
-                            .components
-                            .iter()
-                            .map(|c| c[k])
-                            .fold(if pick(0.0, 1.0) == 0.0 { f64::INFINITY } else { f64::NEG_INFINITY }, pick))
+                        num(m.components.iter().map(|c| c[k]).fold(
+                            if pick(0.0, 1.0) == 0.0 {
+                                f64::INFINITY
+                            } else {
+                                f64::NEG_INFINITY
+                            },
+                            pick,
+                        ))
                     });
                 }
             }
@@ -341,7 +348,7 @@ fn figure(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
         .collect();
     plot.series
         .push(Series::markers("scalar map v <- v (1 + a (1 - v))^2", scalar).coloured(0));
-    for (c, kind) in Kind::BOTH.iter().enumerate() {
+    for (c, kind) in [Kind::General].iter().enumerate() {
         let pts: Vec<(f64, f64)> = data
             .matrix
             .iter()
@@ -353,7 +360,10 @@ fn figure(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
             .collect();
         plot.series.push(
             Series::markers(
-                format!("matrix GD, {} start: W_11 / l_1 in the eigenbasis", kind.name()),
+                format!(
+                    "matrix GD, {} start: W_11 / l_1 in the eigenbasis",
+                    kind.name()
+                ),
                 pts,
             )
             .coloured(c + 1),
@@ -368,14 +378,14 @@ fn figure(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
             distinct(&c).into_iter().map(move |v| (m.eta_l1, v))
         })
         .collect();
-    plot.series.push(
-        Series::markers("matrix GD, general start: W_22 / l_2", second).coloured(3),
-    );
+    plot.series
+        .push(Series::markers("matrix GD, general start: W_22 / l_2", second).coloured(2));
     plot.markers.push(Marker::Vertical(1.0, 6));
     plot.markers.push(Marker::Vertical(2.0, 7));
     plot.markers.push(Marker::Horizontal(1.0, 6));
     plot.marker_label =
-        "dashed: the stability limit eta l_1 = 1, divergence of the scalar map at 2, and w = l".into();
+        "dashed: the stability limit eta l_1 = 1, divergence of the scalar map at 2, and w = l"
+            .into();
     report.figure(
         out,
         "bifurcation",
@@ -383,8 +393,9 @@ fn figure(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
         &format!(
             "Bifurcation diagram: for each step size, the distinct values of w / l over the last {} \
              iterates (after learning and a transient), from a small start (alpha = {}). Blue: the scalar \
-             map; orange and green: the component of W along the top eigenvector of Y under gradient \
-             descent on the matrix problem; pink: the second component (general start). Nothing is drawn \
+             map; orange: the component of W along the top eigenvector of Y under gradient descent on the \
+             matrix problem from the general start (the spectral start decouples into the scalar map; its \
+             values are in stability-matrix.csv); green: the second component (general start). Nothing is drawn \
              where the run diverged. Data: bifurcation-scalar.csv, stability-matrix.csv.",
             data.tail,
             short(data.alpha, 2)
@@ -422,7 +433,11 @@ fn table(data: &Data, report: &mut Report) {
             vec![
                 name.clone(),
                 match b {
-                    Some((lo, hi)) => format!("bounded at {}, diverged at {}", digits(*lo, *hi).0, digits(*lo, *hi).1),
+                    Some((lo, hi)) => format!(
+                        "bounded at {}, diverged at {}",
+                        digits(*lo, *hi).0,
+                        digits(*lo, *hi).1
+                    ),
                     None => "no single switch from bounded to diverged in the sweep".into(),
                 },
             ]
@@ -430,7 +445,10 @@ fn table(data: &Data, report: &mut Report) {
         .collect();
     report.table(
         "threshold_table",
-        &["dynamics", "divergence threshold in eta l_1 (bisection bracket)"],
+        &[
+            "dynamics",
+            "divergence threshold in eta l_1 (bisection bracket)",
+        ],
         &rows,
     );
     report.set("scalar_steps", data.scalar_steps.to_string());
@@ -466,7 +484,9 @@ fn row(m: &MatrixRun) -> Vec<String> {
             vec![
                 short(m.eta_l1, 3),
                 "bounded".into(),
-                period_of(m).map_or(format!("none <= {}", m.components.len() / 4), |p| p.to_string()),
+                period_of(m).map_or(format!("none <= {}", m.components.len() / 4), |p| {
+                    p.to_string()
+                }),
                 format!("[{}, {}]", short(lo, 4), short(hi, 4)),
                 short(m.rest_deviation.unwrap_or(f64::NAN), 2),
                 short(m.coupling.unwrap_or(f64::NAN), 2),
@@ -500,7 +520,9 @@ fn verdicts(data: &Data, report: &mut Report) {
         .map(|p| p.0);
     report.set(
         "period_two_until",
-        beyond_two.map_or("the end of the sweep".into(), |a| format!("eta l = {}", short(a, 3))),
+        beyond_two.map_or("the end of the sweep".into(), |a| {
+            format!("eta l = {}", short(a, 3))
+        }),
     );
     // A finite run cannot see the escape just above 2 (its transient outlasts the run), so the
     // measured threshold is at or slightly above 2: within THRESHOLD_RESOLUTION counts.
@@ -523,10 +545,12 @@ fn verdicts(data: &Data, report: &mut Report) {
     );
     report.set(
         "scalar_threshold",
-        data.thresholds[0].1.map_or("no bracket".into(), |(lo, hi)| {
-            let (a, b) = digits(lo, hi);
-            format!("[{a}, {b}]")
-        }),
+        data.thresholds[0]
+            .1
+            .map_or("no bracket".into(), |(lo, hi)| {
+                let (a, b) = digits(lo, hi);
+                format!("[{a}, {b}]")
+            }),
     );
     // Matrix: between the limit and divergence, the smaller eigenvalues still converge (the
     // rest of W sits at its target) and are learned in order, under both starts.
@@ -549,7 +573,11 @@ fn verdicts(data: &Data, report: &mut Report) {
                 "{} {} ({})",
                 m.kind.name(),
                 short(m.eta_l1, 4),
-                if period_of(m).is_some() { "periodic" } else { "no period found" }
+                if period_of(m).is_some() {
+                    "periodic"
+                } else {
+                    "no period found"
+                }
             )
         })
         .collect();
@@ -560,7 +588,11 @@ fn verdicts(data: &Data, report: &mut Report) {
     );
     report.set(
         "rest_exceptions",
-        if exceptions.is_empty() { "none".into() } else { exceptions.join("; ") },
+        if exceptions.is_empty() {
+            "none".into()
+        } else {
+            exceptions.join("; ")
+        },
     );
     report.set("periodic_runs", periodic.len().to_string());
     report.check(
@@ -578,17 +610,31 @@ fn verdicts(data: &Data, report: &mut Report) {
     let ordered = between
         .iter()
         .all(|m| m.half.iter().all(Option::is_some) && m.half.windows(2).all(|w| w[0] < w[1]));
-    report.check("ordered_beyond", ordered, "half-times ordered beyond the limit");
-    let general_top_matches_scalar = data.matrix.iter().filter(|m| m.kind == Kind::General && m.diverged_at.is_none()).all(|m| {
-        let top: Vec<f64> = m.components.iter().map(|c| c[0]).collect();
-        match data.scalar.iter().find(|(a, _)| (a - m.eta_l1).abs() < 1e-12) {
-            Some((_, Orbit::Tail(t))) if matches!(scalar::period(t, SAME_POINT), Some(1 | 2 | 4)) => {
-                let (a, b) = (distinct(&top), distinct(t));
-                a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| (x - y).abs() <= 1e-4)
+    report.check(
+        "ordered_beyond",
+        ordered,
+        "half-times ordered beyond the limit",
+    );
+    let general_top_matches_scalar = data
+        .matrix
+        .iter()
+        .filter(|m| m.kind == Kind::General && m.diverged_at.is_none())
+        .all(|m| {
+            let top: Vec<f64> = m.components.iter().map(|c| c[0]).collect();
+            match data
+                .scalar
+                .iter()
+                .find(|(a, _)| (a - m.eta_l1).abs() < 1e-12)
+            {
+                Some((_, Orbit::Tail(t)))
+                    if matches!(scalar::period(t, SAME_POINT), Some(1 | 2 | 4)) =>
+                {
+                    let (a, b) = (distinct(&top), distinct(t));
+                    a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| (x - y).abs() <= 1e-4)
+                }
+                _ => true,
             }
-            _ => true,
-        }
-    });
+        });
     report.check(
         "matrix_like_scalar",
         general_top_matches_scalar,

@@ -53,7 +53,11 @@ pub struct Data {
     runs: Vec<GdRun>,
     /// Per `(flow, k)`: the bracket `[exists, does not]` of the largest `η l_1` at which the GD
     /// window of `Ŷ_k` exists; `Err(text)` when the sweep has no single switch.
-    largest: Vec<(usize, usize, std::result::Result<(f64, f64), String>)>,
+    largest: Vec<(
+        usize,
+        usize,
+        std::result::Result<(f64, f64, Vec<String>), String>,
+    )>,
 }
 
 fn steps_range(a: f64, b: f64) -> Option<(u64, u64)> {
@@ -192,41 +196,50 @@ pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
         .collect();
     let largest = pairs
         .par_iter()
-        .map(|&(f, k)| -> Result<(usize, usize, std::result::Result<(f64, f64), String>)> {
-            let sweep: Vec<(f64, bool)> = runs
-                .iter()
-                .filter(|r| r.flow == f)
-                .map(|r| (r.eta_l1, exists(r, k)))
-                .collect();
-            let switch = sweep.iter().position(|s| !s.1);
-            let bracket = match switch {
-                None => Err(format!(
-                    "exists at every eta l_1 of the sweep (up to {})",
-                    short(sweep[sweep.len() - 1].0, 3)
-                )),
-                Some(0) => Err(format!(
-                    "exists at no eta l_1 of the sweep (from {})",
-                    short(sweep[0].0, 3)
-                )),
-                Some(p) if sweep[p..].iter().any(|s| s.1) => Err(format!(
-                    "not monotone along the sweep: absent at {}, present again later",
-                    short(sweep[p].0, 3)
-                )),
-                Some(p) => {
-                    let (mut lo, mut hi) = (sweep[p - 1].0, sweep[p].0);
-                    for _ in 0..cfg.windows.bisection_steps {
-                        let mid = 0.5 * (lo + hi);
-                        if exists(&gd_run(&setup, &flows, f, mid, w.eps)?, k) {
-                            lo = mid;
-                        } else {
-                            hi = mid;
+        .map(
+            |&(f, k)| -> Result<(
+                usize,
+                usize,
+                std::result::Result<(f64, f64, Vec<String>), String>,
+            )> {
+                let sweep: Vec<(f64, bool)> = runs
+                    .iter()
+                    .filter(|r| r.flow == f)
+                    .map(|r| (r.eta_l1, exists(r, k)))
+                    .collect();
+                let switch = sweep.iter().position(|s| !s.1);
+                let bracket = match switch {
+                    None => Err(format!(
+                        "exists at every eta l_1 of the sweep (up to {})",
+                        short(sweep[sweep.len() - 1].0, 3)
+                    )),
+                    Some(0) => Err(format!(
+                        "exists at no eta l_1 of the sweep (from {})",
+                        short(sweep[0].0, 3)
+                    )),
+                    Some(p) => {
+                        // Bisection inside the first switch; a reappearance at larger steps is
+                        // reported beside the bracket.
+                        let (mut lo, mut hi) = (sweep[p - 1].0, sweep[p].0);
+                        for _ in 0..cfg.windows.bisection_steps {
+                            let mid = 0.5 * (lo + hi);
+                            if exists(&gd_run(&setup, &flows, f, mid, w.eps)?, k) {
+                                lo = mid;
+                            } else {
+                                hi = mid;
+                            }
                         }
+                        let again: Vec<String> = sweep[p..]
+                            .iter()
+                            .filter(|s| s.1)
+                            .map(|s| short(s.0, 3))
+                            .collect();
+                        Ok((lo, hi, again))
                     }
-                    Ok((lo, hi))
-                }
-            };
-            Ok((f, k, bracket))
-        })
+                };
+                Ok((f, k, bracket))
+            },
+        )
         .collect::<Result<_>>()?;
     Ok(Data {
         eps: w.eps,
@@ -241,7 +254,9 @@ pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
 
 /// The longest window, `(start, end)`, in iterations.
 fn longest(ws: &[(u64, u64)]) -> Option<(u64, u64)> {
-    ws.iter().copied().max_by_key(|(a, b)| (b - a, std::cmp::Reverse(*a)))
+    ws.iter()
+        .copied()
+        .max_by_key(|(a, b)| (b - a, std::cmp::Reverse(*a)))
 }
 
 fn longest_f(ws: &[(f64, f64)]) -> Option<(f64, f64)> {
@@ -370,9 +385,8 @@ fn figure(data: &Data, kind: Kind, out: &Outputs, report: &mut Report) -> Result
                 })
                 .filter(|p| p.1 > 0.0)
                 .collect();
-            plot.series.push(
-                Series::line(format!("flow window converted, k = {k}"), pts).coloured(k - 1),
-            );
+            plot.series
+                .push(Series::line(format!("flow window converted, k = {k}"), pts).coloured(k - 1));
         }
     }
     report.figure(
@@ -403,9 +417,13 @@ fn largest_table(data: &Data, report: &mut Report) {
             k.to_string(),
             fl.map_or("none".into(), |w| format!("{}", short(w.1 - w.0, 3))),
             match b {
-                Ok((lo, hi)) => {
+                Ok((lo, hi, again)) => {
                     let (a, b) = crate::stability::digits(*lo, *hi);
-                    format!("in [{a}, {b})")
+                    if again.is_empty() {
+                        format!("in [{a}, {b})")
+                    } else {
+                        format!("in [{a}, {b}); present again at {}", again.join(", "))
+                    }
                 }
                 Err(text) => text.clone(),
             },
@@ -431,7 +449,7 @@ fn largest_table(data: &Data, report: &mut Report) {
         .largest
         .iter()
         .filter(|(_, k, _)| *k < data.n)
-        .any(|(_, _, b)| matches!(b, Ok((lo, _)) if *lo > 1.0));
+        .any(|(_, _, b)| matches!(b, Ok((lo, _, _)) if *lo > 1.0));
     report.check(
         "window_beyond_limit",
         beyond,
@@ -448,9 +466,13 @@ fn largest_table(data: &Data, report: &mut Report) {
                 data.flows[*f].kind.name(),
                 short(data.flows[*f].alpha, 2),
                 match b {
-                    Ok((lo, hi)) => {
+                    Ok((lo, hi, again)) => {
                         let (a, b) = crate::stability::digits(*lo, *hi);
-                        format!("[{a}, {b})")
+                        if again.is_empty() {
+                            format!("[{a}, {b})")
+                        } else {
+                            format!("[{a}, {b}), present again at {}", again.join(", "))
+                        }
                     }
                     Err(t) => t.clone(),
                 }
@@ -462,7 +484,7 @@ fn largest_table(data: &Data, report: &mut Report) {
     let lost_below: Vec<String> = data
         .largest
         .iter()
-        .filter(|(_, k, b)| *k < data.n && matches!(b, Ok((_, hi)) if *hi <= 1.0))
+        .filter(|(_, k, b)| *k < data.n && matches!(b, Ok((_, hi, _)) if *hi <= 1.0))
         .map(|(f, k, b)| {
             let hi = b.as_ref().map(|x| x.1).unwrap_or(f64::NAN);
             format!(
@@ -498,7 +520,11 @@ fn theorem_table(data: &Data, report: &mut Report) {
         };
         for r in &runs {
             if !holds(&r.converted) {
-                let worst = r.converted.iter().filter_map(|c| c.1).fold(0.0f64, f64::max);
+                let worst = r
+                    .converted
+                    .iter()
+                    .filter_map(|c| c.1)
+                    .fold(0.0f64, f64::max);
                 violations.push(format!(
                     "{} start, alpha {}, eta l_1 {} (largest error {})",
                     flow.kind.name(),
@@ -541,12 +567,27 @@ fn theorem_table(data: &Data, report: &mut Report) {
         ],
         &rows,
     );
-    report.check("theorem_any", any, "the theorem applies at some alpha of the sweep");
+    report.check(
+        "theorem_any",
+        any,
+        "the theorem applies at some alpha of the sweep",
+    );
     report.check(
         "converted_hold",
         violations.is_empty(),
         violations.join("; "),
     );
-    report.set("converted_violations", if violations.is_empty() { "none".into() } else { violations.join("; ") });
-    report.check("naive_fails", naive_failures > 0, format!("{naive_failures} runs"));
+    report.set(
+        "converted_violations",
+        if violations.is_empty() {
+            "none".into()
+        } else {
+            violations.join("; ")
+        },
+    );
+    report.check(
+        "naive_fails",
+        naive_failures > 0,
+        format!("{naive_failures} runs"),
+    );
 }

@@ -60,7 +60,12 @@ fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
         ],
     );
     let bad = TINY.replace("eps = 0.25", "eps = 0.75");
-    expect_rejected(&scratch.run(bin, &bad, &out, None), "windows.eps", &out, &readme);
+    expect_rejected(
+        &scratch.run(bin, &bad, &out, None),
+        "windows.eps",
+        &out,
+        &readme,
+    );
     expect_each_rejected(
         &scratch,
         bin,
@@ -68,18 +73,38 @@ fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
         &out,
         &readme,
         &[
-            ("alphas = [1e-4]", "alphas = [5e-324]", "learning_times.alphas"),
+            (
+                "alphas = [1e-4]",
+                "alphas = [5e-324]",
+                "learning_times.alphas",
+            ),
             // Learning times only up to the stability limit.
-            ("eta_l1 = [0.01, 0.3, 0.9]", "eta_l1 = [0.01, 1.5]", "learning_times.eta_l1"),
+            (
+                "eta_l1 = [0.01, 0.3, 0.9]",
+                "eta_l1 = [0.01, 1.5]",
+                "learning_times.eta_l1",
+            ),
             // Steps below 1e-5 / l_1 would take more than 1e7 iterations.
             (
                 "eta_l1 = [1e-3, 2e-3, 4e-3, 8e-3, 0.3]",
                 "eta_l1 = [1e-7, 0.3]",
                 "distance.eta_l1",
             ),
-            ("eta_l1_max = 2.1", "eta_l1_max = 0.5", "stability.eta_l1_max"),
-            ("flow_grid = 400", "flow_grid = 100000000", "windows.flow_grid"),
-            ("eigenvalues = [2.0, 1.0, 0.5]", "eigenvalues = [2.0, 2.0, 0.5]", "eigenvalues"),
+            (
+                "eta_l1_max = 2.1",
+                "eta_l1_max = 0.5",
+                "stability.eta_l1_max",
+            ),
+            (
+                "flow_grid = 400",
+                "flow_grid = 100000000",
+                "windows.flow_grid",
+            ),
+            (
+                "eigenvalues = [2.0, 1.0, 0.5]",
+                "eigenvalues = [2.0, 2.0, 0.5]",
+                "eigenvalues",
+            ),
         ],
     );
 }
