@@ -276,7 +276,7 @@ pub fn report(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
         format!("slopes {text:?} (want 1 +- 0.1 and 2 +- 0.2)"),
     );
     report.set("fit_points", FIT_POINTS.to_string());
-    report.set("most", format!("{}", short(100.0 * MOST, 2)));
+    report.set("most", short(100.0 * MOST, 2));
     let text: Vec<String> = most_until
         .iter()
         .map(|(k, u)| {

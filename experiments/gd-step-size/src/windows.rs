@@ -14,6 +14,12 @@ use mfflow_lab::seeds::Seeds;
 use mfflow_lab::Result;
 use rayon::prelude::*;
 
+/// A converted interval in iterations (`None`: empty) and GD's largest error on it.
+type Measured = (Option<(u64, u64)>, Option<f64>);
+/// The bracket of the largest `η l_1` at which a window exists, with the step sizes of the
+/// sweep where it is present again; or why there is no bracket.
+type Largest = std::result::Result<(f64, f64, Vec<String>), String>;
+
 /// Grid points the core measures the flow's error on per theorem interval.
 const THEOREM_GRID: usize = 101;
 
@@ -39,8 +45,8 @@ pub struct GdRun {
     windows: Vec<Vec<(u64, u64)>>,
     /// Per `k` (when the theorem applies and `η l_1 < 1`): the converted interval in
     /// iterations (`None`: empty) and the largest GD error on it; the same for `I_k / η`.
-    converted: Vec<(Option<(u64, u64)>, Option<f64>)>,
-    naive: Vec<(Option<(u64, u64)>, Option<f64>)>,
+    converted: Vec<Measured>,
+    naive: Vec<Measured>,
 }
 
 /// What section 3 measured.
@@ -53,11 +59,7 @@ pub struct Data {
     runs: Vec<GdRun>,
     /// Per `(flow, k)`: the bracket `[exists, does not]` of the largest `η l_1` at which the GD
     /// window of `Ŷ_k` exists; `Err(text)` when the sweep has no single switch.
-    largest: Vec<(
-        usize,
-        usize,
-        std::result::Result<(f64, f64, Vec<String>), String>,
-    )>,
+    largest: Vec<(usize, usize, Largest)>,
 }
 
 fn steps_range(a: f64, b: f64) -> Option<(u64, u64)> {
@@ -121,7 +123,7 @@ fn gd_run(setup: &Setup, flows: &[Flow], f: usize, eta_l1: f64, eps: f64) -> Res
     )?;
     // Give each interval its measured maximum back, in order.
     let mut maxima = out.interval_max.into_iter();
-    let mut attach = |rs: &[Option<(u64, u64)>]| -> Vec<(Option<(u64, u64)>, Option<f64>)> {
+    let mut attach = |rs: &[Option<(u64, u64)>]| -> Vec<Measured> {
         rs.iter()
             .map(|r| (*r, r.and_then(|_| maxima.next().flatten())))
             .collect()
@@ -196,50 +198,44 @@ pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
         .collect();
     let largest = pairs
         .par_iter()
-        .map(
-            |&(f, k)| -> Result<(
-                usize,
-                usize,
-                std::result::Result<(f64, f64, Vec<String>), String>,
-            )> {
-                let sweep: Vec<(f64, bool)> = runs
-                    .iter()
-                    .filter(|r| r.flow == f)
-                    .map(|r| (r.eta_l1, exists(r, k)))
-                    .collect();
-                let switch = sweep.iter().position(|s| !s.1);
-                let bracket = match switch {
-                    None => Err(format!(
-                        "exists at every eta l_1 of the sweep (up to {})",
-                        short(sweep[sweep.len() - 1].0, 3)
-                    )),
-                    Some(0) => Err(format!(
-                        "exists at no eta l_1 of the sweep (from {})",
-                        short(sweep[0].0, 3)
-                    )),
-                    Some(p) => {
-                        // Bisection inside the first switch; a reappearance at larger steps is
-                        // reported beside the bracket.
-                        let (mut lo, mut hi) = (sweep[p - 1].0, sweep[p].0);
-                        for _ in 0..cfg.windows.bisection_steps {
-                            let mid = 0.5 * (lo + hi);
-                            if exists(&gd_run(&setup, &flows, f, mid, w.eps)?, k) {
-                                lo = mid;
-                            } else {
-                                hi = mid;
-                            }
+        .map(|&(f, k)| -> Result<(usize, usize, Largest)> {
+            let sweep: Vec<(f64, bool)> = runs
+                .iter()
+                .filter(|r| r.flow == f)
+                .map(|r| (r.eta_l1, exists(r, k)))
+                .collect();
+            let switch = sweep.iter().position(|s| !s.1);
+            let bracket = match switch {
+                None => Err(format!(
+                    "exists at every eta l_1 of the sweep (up to {})",
+                    short(sweep[sweep.len() - 1].0, 3)
+                )),
+                Some(0) => Err(format!(
+                    "exists at no eta l_1 of the sweep (from {})",
+                    short(sweep[0].0, 3)
+                )),
+                Some(p) => {
+                    // Bisection inside the first switch; a reappearance at larger steps is
+                    // reported beside the bracket.
+                    let (mut lo, mut hi) = (sweep[p - 1].0, sweep[p].0);
+                    for _ in 0..cfg.windows.bisection_steps {
+                        let mid = 0.5 * (lo + hi);
+                        if exists(&gd_run(&setup, &flows, f, mid, w.eps)?, k) {
+                            lo = mid;
+                        } else {
+                            hi = mid;
                         }
-                        let again: Vec<String> = sweep[p..]
-                            .iter()
-                            .filter(|s| s.1)
-                            .map(|s| short(s.0, 3))
-                            .collect();
-                        Ok((lo, hi, again))
                     }
-                };
-                Ok((f, k, bracket))
-            },
-        )
+                    let again: Vec<String> = sweep[p..]
+                        .iter()
+                        .filter(|s| s.1)
+                        .map(|s| short(s.0, 3))
+                        .collect();
+                    Ok((lo, hi, again))
+                }
+            };
+            Ok((f, k, bracket))
+        })
         .collect::<Result<_>>()?;
     Ok(Data {
         eps: w.eps,
@@ -415,7 +411,7 @@ fn largest_table(data: &Data, report: &mut Report) {
             flow.kind.name().into(),
             short(flow.alpha, 2),
             k.to_string(),
-            fl.map_or("none".into(), |w| format!("{}", short(w.1 - w.0, 3))),
+            fl.map_or("none".into(), |w| short(w.1 - w.0, 3)),
             match b {
                 Ok((lo, hi, again)) => {
                     let (a, b) = crate::stability::digits(*lo, *hi);
@@ -515,9 +511,7 @@ fn theorem_table(data: &Data, report: &mut Report) {
             .filter(|r| r.flow == f && r.eta_l1 < 1.0)
             .collect();
         let all_nonempty = |r: &GdRun| r.converted.iter().all(|c| c.0.is_some());
-        let holds = |cs: &[(Option<(u64, u64)>, Option<f64>)]| {
-            cs.iter().all(|c| c.1.is_none_or(|e| e <= data.eps))
-        };
+        let holds = |cs: &[Measured]| cs.iter().all(|c| c.1.is_none_or(|e| e <= data.eps));
         for r in &runs {
             if !holds(&r.converted) {
                 let worst = r
