@@ -186,7 +186,7 @@ fn figure(data: &Data, kind: Kind, out: &Outputs, report: &mut Report) -> Result
             .collect();
         plot.series.push(
             Series::line(
-                format!("predicted eta l_i / log(1 + eta l_i), i = {}", i + 1),
+                format!("predicted eta l_i / log(1 + eta l_i) - 1, i = {}", i + 1),
                 pts,
             )
             .coloured(i),

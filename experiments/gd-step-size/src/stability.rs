@@ -513,17 +513,28 @@ fn verdicts(data: &Data, report: &mut Report) {
         below && first_above == Some(Some(2)),
         format!("period 1 below eta l = 1: {below}; first period above: {first_above:?}"),
     );
-    // Where period 2 gives way to longer periods (first grid point with period > 2 or none).
-    let beyond_two = periods
+    // Where period 2 gives way: the first grid point above 1 whose period is not 2, its
+    // period, and the first grid point where no period (up to tail/4) is found.
+    let after_two = periods.iter().find(|p| p.0 > 1.0 && p.1 != Some(2));
+    let no_period = periods
         .iter()
-        .find(|p| p.0 > 1.0 && p.1 != Some(2))
+        .find(|p| p.0 > 1.0 && p.1.is_none())
         .map(|p| p.0);
     report.set(
         "period_two_until",
-        beyond_two.map_or("the end of the sweep".into(), |a| {
-            format!("eta l = {}", short(a, 3))
+        match after_two {
+            Some((a, Some(p))) => format!("eta l = {}, where the period is {p}", short(*a, 3)),
+            Some((a, None)) => format!("eta l = {}, where no period is found", short(*a, 3)),
+            None => "the end of the sweep".into(),
+        },
+    );
+    report.set(
+        "no_period_from",
+        no_period.map_or("nowhere on the sweep".into(), |a| {
+            format!("from eta l = {} on", short(a, 3))
         }),
     );
+    report.set("max_period", (data.tail / 4).to_string());
     // A finite run cannot see the escape just above 2 (its transient outlasts the run), so the
     // measured threshold is at or slightly above 2: within THRESHOLD_RESOLUTION counts.
     let near_two = |b: &Option<(f64, f64)>| matches!(b, Some((lo, hi)) if (lo - 2.0).abs() <= THRESHOLD_RESOLUTION && (hi - 2.0).abs() <= THRESHOLD_RESOLUTION);
@@ -586,6 +597,12 @@ fn verdicts(data: &Data, report: &mut Report) {
         !exceptions.is_empty(),
         exceptions.join("; "),
     );
+    let lowest = between
+        .iter()
+        .filter(|m| m.rest_deviation.is_none_or(|d| d > tol))
+        .flat_map(|m| m.components.iter().map(|c| c[0]))
+        .fold(f64::INFINITY, f64::min);
+    report.set("exception_lowest", short(lowest, 2));
     report.set(
         "rest_exceptions",
         if exceptions.is_empty() {

@@ -34,6 +34,8 @@ pub struct Flow {
     /// Whether the theorem (3 spectral, 4 general) applies, and its intervals.
     applies: bool,
     intervals: Vec<Interval>,
+    /// The flow's own largest error on the theorem's intervals (the core's measurement).
+    flow_max_error: Option<f64>,
 }
 
 /// One GD run at `(start, alpha, eta)`.
@@ -179,6 +181,7 @@ pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
                 half,
                 windows,
                 applies: verdict.applies,
+                flow_max_error: verdict.max_error.iter().flatten().copied().reduce(f64::max),
                 intervals: verdict.intervals,
             });
         }
@@ -270,6 +273,7 @@ pub fn report(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
         figure(data, kind, out, report)?;
     }
     largest_table(data, report);
+    iterations_table(data, report);
     theorem_table(data, report);
     Ok(())
 }
@@ -495,6 +499,68 @@ fn largest_table(data: &Data, report: &mut Report) {
     report.set("lost_below", lost_below.join("; "));
 }
 
+/// The windows in iterations at the figure's alpha, at the smallest, a middle and the largest
+/// step below the limit: GD's longest window against the flow's divided by `η` and converted
+/// at the discrete rates.
+fn iterations_table(data: &Data, report: &mut Report) {
+    let below: Vec<f64> = data.etas.iter().copied().filter(|e| *e < 1.0).collect();
+    let picks: Vec<f64> = match below.len() {
+        0 => Vec::new(),
+        1 | 2 => below.clone(),
+        m => vec![below[0], below[m / 2], below[m - 1]],
+    };
+    let alpha = data.flows[2.min(data.flows.len() - 1)].alpha;
+    let mut rows = Vec::new();
+    for (f, flow) in data.flows.iter().enumerate() {
+        if flow.alpha != alpha {
+            continue;
+        }
+        for r in data
+            .runs
+            .iter()
+            .filter(|r| r.flow == f && picks.contains(&r.eta_l1))
+        {
+            for k in 1..data.n {
+                let gd = longest(&r.windows[k - 1])
+                    .filter(|(a, b)| b - a + 1 >= MIN_WINDOW_STEPS)
+                    .map_or("none".to_string(), |(a, b)| format!("{a} .. {b}"));
+                let (naive, converted) = match longest_f(&flow.windows[k - 1]) {
+                    Some((s, e)) => (
+                        format!("{} .. {}", short(s / r.eta, 4), short(e / r.eta, 4)),
+                        format!(
+                            "{} .. {}",
+                            short(discrete_iterations(s, data.l[k - 1], r.eta), 4),
+                            short(discrete_iterations(e, data.l[k], r.eta), 4)
+                        ),
+                    ),
+                    None => ("none".into(), "none".into()),
+                };
+                rows.push(vec![
+                    flow.kind.name().into(),
+                    short(r.eta_l1, 2),
+                    k.to_string(),
+                    gd,
+                    naive,
+                    converted,
+                ]);
+            }
+        }
+    }
+    report.table(
+        "iterations_table",
+        &[
+            "start",
+            "eta l_1",
+            "k",
+            "GD window (iterations)",
+            "flow window / eta",
+            "flow window converted (start at rate l_k, end at rate l_(k+1))",
+        ],
+        &rows,
+    );
+    report.set("iterations_alpha", short(alpha, 2));
+}
+
 fn theorem_table(data: &Data, report: &mut Report) {
     let mut rows = Vec::new();
     let mut violations = Vec::new();
@@ -545,6 +611,7 @@ fn theorem_table(data: &Data, report: &mut Report) {
         rows.push(vec![
             flow.kind.name().into(),
             short(flow.alpha, 2),
+            flow.flow_max_error.map_or("-".into(), |e| short(e, 3)),
             largest(&all_nonempty),
             largest(&|r| all_nonempty(r) && holds(&r.converted)),
             first_naive_fail,
@@ -555,6 +622,7 @@ fn theorem_table(data: &Data, report: &mut Report) {
         &[
             "start",
             "alpha (theorem applies to the flow)",
+            "the flow's largest error on the I_k",
             "largest eta l_1 of the sweep with every converted interval nonempty",
             "largest eta l_1 with GD within eps on all of them",
             "smallest eta l_1 at which GD leaves eps on some I_k / eta",
@@ -584,4 +652,11 @@ fn theorem_table(data: &Data, report: &mut Report) {
         naive_failures > 0,
         format!("{naive_failures} runs"),
     );
+    let tight: Vec<String> = data
+        .flows
+        .iter()
+        .filter(|f| f.applies)
+        .filter_map(|f| f.flow_max_error.map(|e| short(e / data.eps, 3)))
+        .collect();
+    report.set("flow_error_over_eps", tight.join(", "));
 }
