@@ -559,6 +559,52 @@ fn iterations_table(data: &Data, report: &mut Report) {
         &rows,
     );
     report.set("iterations_alpha", short(alpha, 2));
+    // Window lengths in time units at the smallest and at the largest step below the limit.
+    let (Some(&small), Some(&large)) = (below.first(), below.last()) else {
+        report.set(
+            "window_trend",
+            "no step below the limit in the sweep".to_string(),
+        );
+        return;
+    };
+    let length = |f: usize, e: f64, k: usize| {
+        data.runs
+            .iter()
+            .find(|r| r.flow == f && r.eta_l1 == e)
+            .and_then(|r| {
+                longest(&r.windows[k - 1])
+                    .filter(|(a, b)| b - a + 1 >= MIN_WINDOW_STEPS)
+                    .map(|(a, b)| (b - a + 1) as f64 * r.eta)
+            })
+    };
+    let (mut both, mut shorter, mut lost) = (0usize, 0usize, 0usize);
+    for f in 0..data.flows.len() {
+        for k in 1..data.n {
+            match (length(f, small, k), length(f, large, k)) {
+                (Some(a), Some(b)) => {
+                    both += 1;
+                    if b < a {
+                        shorter += 1;
+                    }
+                }
+                (Some(_), None) => lost += 1,
+                _ => {}
+            }
+        }
+    }
+    report.set(
+        "window_trend",
+        format!(
+            "of the {} intermediate windows (start, alpha, k < K) present at both eta l_1 = {} and eta l_1 = {}, \
+             {} are shorter in time units at the larger step and {} are not; {} present at the smaller step are gone at the larger",
+            both,
+            short(small, 2),
+            short(large, 2),
+            shorter,
+            both - shorter,
+            lost
+        ),
+    );
 }
 
 fn theorem_table(data: &Data, report: &mut Report) {
