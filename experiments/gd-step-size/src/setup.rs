@@ -26,7 +26,8 @@ impl Kind {
     }
 }
 
-/// The target and the two α-free shapes (the same as in `spectral-vs-general`).
+/// The target and the two α-free shapes (drawn as in `spectral-vs-general`, from this config's
+/// seed).
 pub struct Setup {
     pub target: Target,
     spectral_shape: Mat<f64>,
