@@ -25,7 +25,9 @@ INSTANCE.toml has exactly four keys:
   u0    = [[1.0, 0.2, 0.0], ...]    n x r shape, any r and rank; U(0) = sqrt(alpha) * u0
   times = [0.0, 2.0, 8.0]           times t >= 0, any order (t is the flow's own time: early
                                     on, W's part along an eigenvalue l of y grows like exp(2 l t))
-See examples/instance.toml.";
+See examples/instance.toml. For large instances, INSTANCE.npz (numpy.savez(FILE, alpha=..., y=...,
+u0=..., times=...), float64 arrays of shapes (), (n, n), (n, r), (T), uncompressed) holds the same
+four arrays without text to parse; the same checks apply.";
 
 /// Exact gradient-flow trajectories and incremental-learning bounds for your own instance of
 /// symmetric matrix factorization, min_U 1/4 ||Y - U U^T||_F^2 from U(0) = sqrt(alpha) u0
@@ -132,7 +134,7 @@ impl Method {
 /// Options both subcommands share.
 #[derive(Debug, Args)]
 pub struct Common {
-    /// The instance file (TOML: alpha, y, u0, times; see --help)
+    /// The instance file (TOML, or .npz: alpha, y, u0, times; see --help)
     #[arg(value_name = "INSTANCE.toml")]
     pub instance: PathBuf,
     /// Write the JSON to FILE (through a temporary file in FILE's directory, renamed on

@@ -62,8 +62,12 @@ fn load(common: &Common) -> Result<instance::Instance, Failure> {
     let path = &common.instance;
     let bytes =
         std::fs::read(path).map_err(|e| bad(format!("{}: cannot read: {e}", path.display())))?;
-    let text = instance::decode(&bytes).map_err(|m| bad(format!("{}: {m}", path.display())))?;
-    instance::parse(text).map_err(|m| bad(format!("{}: {m}", path.display())))
+    let parsed = if path.extension().is_some_and(|e| e == "npz") {
+        instance::parse_npz(&bytes)
+    } else {
+        instance::decode(&bytes).and_then(instance::parse)
+    };
+    parsed.map_err(|m| bad(format!("{}: {m}", path.display())))
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {

@@ -170,6 +170,110 @@ fn want_selects_outputs_and_npz_matches_json() {
     assert_eq!(read_npz(&npz)["factor"].0, [t, 3, 4]);
 }
 
+/// Writes an `.npz` with the given f64 arrays (name, shape, C-order values).
+fn write_npz(path: &std::path::Path, arrays: &[(&str, &[u64], &[f64])]) {
+    use npyz::WriterBuilder;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, shape, values) in arrays {
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file(format!("{name}.npy"), options).unwrap();
+        let mut w = npyz::WriteOptions::<f64>::new()
+            .default_dtype()
+            .shape(shape)
+            .writer(&mut zip)
+            .begin_nd()
+            .unwrap();
+        w.extend(values.iter().copied()).unwrap();
+        w.finish().unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+/// An instance given as `.npz` (for large instances: no text to parse) gives exactly what the
+/// same instance in TOML gives; a malformed one is refused naming the array, exit 2.
+#[test]
+fn npz_instances_match_toml_and_bad_ones_name_the_array() {
+    let dir = scratch("npz-in");
+    let toml_path = dir.join("i.toml");
+    std::fs::write(&toml_path, GOOD).unwrap();
+    let y: &[f64] = &[2.0, 0.0, 0.0, 1.0];
+    let u0: &[f64] = &[1.0, 0.2, 0.0, 0.1, 0.9, 0.5];
+    let times: &[f64] = &[0.0, 3.0, 1.5];
+    let npz = dir.join("i.npz");
+    write_npz(
+        &npz,
+        &[
+            ("alpha", &[], &[1e-4]),
+            ("y", &[2, 2], y),
+            ("u0", &[2, 3], u0),
+            ("times", &[3], times),
+        ],
+    );
+    let a = json(&bin().arg("solve").arg(&toml_path).output().unwrap());
+    let b = json(&bin().arg("solve").arg(&npz).output().unwrap());
+    assert_eq!(a["w"], b["w"]);
+    assert_eq!(a["eigenvalues"], b["eigenvalues"]);
+    let cases: [(&[(&str, &[u64], &[f64])], &str); 5] = [
+        (
+            &[
+                ("alpha", &[], &[1e-4]),
+                ("y", &[2, 2], y),
+                ("u0", &[2, 3], u0),
+            ],
+            "missing array `times`",
+        ),
+        (
+            &[
+                ("alpha", &[], &[1e-4]),
+                ("y", &[2, 2], y),
+                ("u0", &[3, 2], u0),
+                ("times", &[3], times),
+            ],
+            "u0: has 3 rows",
+        ),
+        (
+            &[
+                ("alpha", &[1], &[1e-4]),
+                ("y", &[2, 2], y),
+                ("u0", &[2, 3], u0),
+                ("times", &[3], times),
+            ],
+            "alpha: expected 0 dimension",
+        ),
+        (
+            &[
+                ("alpha", &[], &[1e-4]),
+                ("y", &[2, 2], y),
+                ("u0", &[2, 3], u0),
+                ("times", &[1], &[f64::NAN]),
+            ],
+            "times: entry 0 must be finite",
+        ),
+        (
+            &[
+                ("alpha", &[], &[1e-4]),
+                ("y", &[2, 2], y),
+                ("u0", &[2, 3], u0),
+                ("times", &[3], times),
+                ("beta", &[], &[1.0]),
+            ],
+            "unknown array `beta`",
+        ),
+    ];
+    for (arrays, needle) in cases {
+        write_npz(&npz, arrays);
+        let out = bin().arg("solve").arg(&npz).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+    std::fs::write(&npz, b"not a zip archive").unwrap();
+    let out = bin().arg("solve").arg(&npz).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid .npz"));
+}
+
 #[test]
 fn the_three_methods_agree() {
     let dir = scratch("methods");
