@@ -170,8 +170,11 @@ fn want_selects_outputs_and_npz_matches_json() {
     assert_eq!(read_npz(&npz)["factor"].0, [t, 3, 4]);
 }
 
-/// Writes an `.npz` with the given f64 arrays (name, shape, C-order values).
-fn write_npz(path: &std::path::Path, arrays: &[(&str, &[u64], &[f64])]) {
+/// An array of an `.npz` to write: name, shape, values in C order.
+type NpzArray<'a> = (&'a str, &'a [u64], &'a [f64]);
+
+/// Writes an `.npz` with the given f64 arrays.
+fn write_npz(path: &std::path::Path, arrays: &[NpzArray]) {
     use npyz::WriterBuilder;
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     for (name, shape, values) in arrays {
@@ -214,7 +217,7 @@ fn npz_instances_match_toml_and_bad_ones_name_the_array() {
     let b = json(&bin().arg("solve").arg(&npz).output().unwrap());
     assert_eq!(a["w"], b["w"]);
     assert_eq!(a["eigenvalues"], b["eigenvalues"]);
-    let cases: [(&[(&str, &[u64], &[f64])], &str); 5] = [
+    let cases: [(&[NpzArray], &str); 5] = [
         (
             &[
                 ("alpha", &[], &[1e-4]),
