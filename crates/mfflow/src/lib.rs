@@ -56,6 +56,7 @@ pub mod analysis;
 pub mod asymmetric;
 mod binary_scale;
 mod dense;
+pub mod depth;
 pub mod error;
 pub mod gd;
 pub mod init;
