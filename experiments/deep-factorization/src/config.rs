@@ -113,7 +113,9 @@ impl Validate for Config {
         count("time_points", self.time_points, 20, MAX_POINTS)?;
         alphas("sweep_alphas", &self.sweep_alphas)?;
         if let Some(a) = self.sweep_alphas.iter().find(|a| **a > 0.1) {
-            return Err(format!("sweep_alphas: must be at most 0.1 (a small start), got {a:e}"));
+            return Err(format!(
+                "sweep_alphas: must be at most 0.1 (a small start), got {a:e}"
+            ));
         }
         decades("sweep_alphas", &self.sweep_alphas)?;
         random_alphas("random_alphas", &self.random_alphas)?;

@@ -2,7 +2,7 @@
 //! random small start, the singular values of the product against the iteration count.
 
 use crate::config::Config;
-use crate::setup::{singular_values, Setup, LEVELS};
+use crate::setup::{crossings, singular_values, Setup, LEVELS};
 use mfflow::depth;
 use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::plot::{LinePlot, Marker, Series};
@@ -37,9 +37,11 @@ pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
         .depths
         .par_iter()
         .map(|&l| {
-            // Over twice the balanced prediction of the last singular value's 90 % point.
-            let horizon =
-                2.0 * setup.balanced_time(l, n - 1, f2.alpha, LEVELS[LEVELS.len() - 1])?;
+            // Past the flow's (integrated) 90 % point of the last singular value, by a fifth;
+            // nine times the balanced prediction if the flow does not get there.
+            let balanced = setup.balanced_time(l, n - 1, f2.alpha, LEVELS[LEVELS.len() - 1])?;
+            let flow = crossings(&setup, &setup.random_start(l, f2.alpha), 3.0 * balanced)?;
+            let horizon = flow[n - 1][LEVELS.len() - 1].map_or(9.0 * balanced, |t| 1.2 * t);
             let last = (horizon / f2.eta).ceil() as u64;
             let steps: Vec<u64> = (0..f2.points)
                 .map(|k| last * k as u64 / (f2.points as u64 - 1))
@@ -103,8 +105,10 @@ pub fn report(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
                 .zip(&r.sv)
                 .map(|(k, sv)| (*k as f64, sv[i]))
                 .collect();
-            plot.series
-                .push(Series::line(format!("sigma_{} (target {})", i + 1, short(data.s[i], 3)), pts));
+            plot.series.push(Series::line(
+                format!("sigma_{} (target {})", i + 1, short(data.s[i], 3)),
+                pts,
+            ));
             plot.markers.push(Marker::Horizontal(data.s[i], i));
         }
         plot.marker_label = "dashed: the targets s_i".into();

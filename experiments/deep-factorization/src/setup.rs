@@ -164,7 +164,10 @@ pub fn crossings(setup: &Setup, f0: &Factors, horizon: f64) -> Result<Vec<Vec<Op
             let last = &walk[walk.len() - 1];
             (last.0, last.1.clone())
         };
-        let local: Vec<f64> = linspace(0.0, span, COARSE_POINTS).into_iter().skip(1).collect();
+        let local: Vec<f64> = linspace(0.0, span, COARSE_POINTS)
+            .into_iter()
+            .skip(1)
+            .collect();
         for (dt, f) in local.iter().zip(setup.integrate(&start, &local)?) {
             let sv = singular_values(&depth::end_to_end(&f));
             walk.push((t0 + dt, f, sv));

@@ -62,7 +62,12 @@ fn one(setup: &Setup, depth: usize, alpha: f64, with_random: bool) -> Result<Poi
         .enumerate()
         .map(|(i, &c)| {
             if c > 0.0 && c < 0.5 * setup.s[i] {
-                Ok(Some(depth::time_to_reach(depth, setup.s[i], c, 0.5 * setup.s[i])?))
+                Ok(Some(depth::time_to_reach(
+                    depth,
+                    setup.s[i],
+                    c,
+                    0.5 * setup.s[i],
+                )?))
             } else {
                 Ok(None)
             }
@@ -82,7 +87,11 @@ fn one(setup: &Setup, depth: usize, alpha: f64, with_random: bool) -> Result<Poi
 pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
     let setup = Setup::new(cfg, seeds, &cfg.depths)?;
     let mut alphas = cfg.sweep_alphas.clone();
-    alphas.extend(cfg.random_alphas.iter().filter(|a| !cfg.sweep_alphas.contains(a)));
+    alphas.extend(
+        cfg.random_alphas
+            .iter()
+            .filter(|a| !cfg.sweep_alphas.contains(a)),
+    );
     let jobs: Vec<(usize, f64, bool)> = cfg
         .depths
         .iter()
@@ -162,12 +171,7 @@ fn write(data: &Data, out: &Outputs) -> Result<()> {
     let mut rows = Vec::new();
     for p in &data.points {
         for i in 0..data.s.len() {
-            let r = |k: usize| {
-                p.random
-                    .get(i)
-                    .and_then(|r| r[k])
-                    .map_or("nan".into(), num)
-            };
+            let r = |k: usize| p.random.get(i).and_then(|r| r[k]).map_or("nan".into(), num);
             rows.push(vec![
                 p.depth.to_string(),
                 num(p.alpha),
@@ -308,7 +312,11 @@ fn exponent(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
     let range = |random: bool| {
         let a = of_depth(data, data.depths[0], random);
         (
-            format!("{} to {}", short(a[0].alpha, 2), short(a[a.len() - 1].alpha, 2)),
+            format!(
+                "{} to {}",
+                short(a[0].alpha, 2),
+                short(a[a.len() - 1].alpha, 2)
+            ),
             format!(
                 "{} to {}",
                 short(a[0].alpha, 2),
@@ -386,8 +394,11 @@ fn distance(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
             })
             .collect();
         times.series.push(
-            Series::line(format!("L = {l}, matched size (sigma_i(0) = alpha)"), matched.clone())
-                .coloured(k),
+            Series::line(
+                format!("L = {l}, matched size (sigma_i(0) = alpha)"),
+                matched.clone(),
+            )
+            .coloured(k),
         );
         times.series.push(
             Series::markers(
