@@ -364,6 +364,8 @@ fn distance(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
     let mut rows = Vec::new();
     let mut rise_shrinks = true;
     let mut matched_small = Vec::new();
+    let mut persists = true;
+    let mut projected_small = Vec::new();
     for (k, &l) in data.depths.iter().enumerate() {
         let pts = of_depth(data, l, true);
         let matched: Vec<(f64, f64)> = pts
@@ -412,6 +414,12 @@ fn distance(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
             .push(Series::line(format!("L = {l}"), rise.clone()).coloured(k));
         rise_shrinks &= rise[0].1 < rise[rise.len() - 1].1;
         matched_small.push((l, matched[0].1, matched[matched.len() - 1].1));
+        if l >= 3 && matched.len() >= 2 {
+            // Over the measured range the difference does not fall toward zero: at the
+            // smallest alpha it is at least half of its value at the second-largest alpha.
+            persists &= matched[0].1 >= 0.5 * matched[matched.len() - 2].1;
+            projected_small.push(format!("{} at L = {l}", short(projected[0].1, 2)));
+        }
         for (j, p) in pts.iter().enumerate() {
             rows.push(vec![
                 l.to_string(),
@@ -452,6 +460,12 @@ fn distance(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
         .map(|m| format!("{} at L = {}", short(m.1, 2), m.0))
         .collect();
     report.set("deep_matched", deep.join(", "));
+    report.set("deep_projected", projected_small.join(", "));
+    report.check(
+        "deep_persists",
+        persists,
+        format!("matched distances (L, smallest alpha, largest alpha): {matched_small:?}"),
+    );
     report.figure(
         out,
         "distance_times_figure",
