@@ -111,6 +111,7 @@ pub fn report(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
     sharpness_figure(data, out, report)?;
     sharpness(data, report);
     gaps(data, report);
+    ordered(data, report);
     report.set("curves_alpha", short(data.alpha, 2));
     let s: Vec<String> = data.s.iter().map(|v| short(*v, 3)).collect();
     report.set("singular_values", s.join(", "));
@@ -388,4 +389,54 @@ fn gaps(data: &Data, report: &mut Report) {
         format!("gap/rise per depth: {separations:?}"),
     );
     report.set("ratio_deviation", short(100.0 * worst_ratio_dev, 2));
+}
+
+/// Larger targets first: the learning times increase with `i`, for the balanced start and,
+/// among the singular values it learns within the horizon, for the random one.
+fn ordered(data: &Data, report: &mut Report) {
+    let balanced = data
+        .curves
+        .iter()
+        .all(|c| c.balanced_cross.windows(2).all(|w| w[0][1] < w[1][1]));
+    let random = data.curves.iter().all(|c| {
+        let reached: Vec<f64> = c.random_cross.iter().filter_map(|r| r[1]).collect();
+        reached.windows(2).all(|w| w[0] < w[1])
+    });
+    report.check(
+        "curves_ordered",
+        balanced && random,
+        "learning times increase with i for both starts at every depth",
+    );
+    // Random later than balanced for every learned singular value, and the first singular
+    // value's delay factor growing with depth.
+    let later = data.curves.iter().all(|c| {
+        (0..data.s.len()).all(|i| c.random_cross[i][1].is_none_or(|t| t > c.balanced_cross[i][1]))
+    });
+    let delays: Vec<Option<f64>> = data
+        .curves
+        .iter()
+        .map(|c| c.random_cross[0][1].map(|t| t / c.balanced_cross[0][1]))
+        .collect();
+    let growing = delays.windows(2).all(|w| match (w[0], w[1]) {
+        (Some(a), Some(b)) => b > a,
+        _ => false,
+    });
+    report.check(
+        "random_later",
+        later && growing,
+        format!("random/balanced first learning time per depth: {delays:?}"),
+    );
+    let d: Vec<String> = data
+        .curves
+        .iter()
+        .zip(&delays)
+        .map(|(c, d)| {
+            format!(
+                "{} at L = {}",
+                d.map_or("-".into(), |d| short(d, 3)),
+                c.depth
+            )
+        })
+        .collect();
+    report.set("delays", d.join(", "));
 }
