@@ -209,7 +209,9 @@ fn check_start(s: f64, sigma0: f64) -> Result<(), Error> {
 
 /// The time at which the solution of (D1) from `σ(0) = sigma0` reaches `sigma`, by the closed
 /// form (D2), for an integer `depth ≥ 2`, `s > 0`, `0 < sigma0 ≤ sigma ≤ s` (`+∞` at
-/// `sigma = s`). Relative accuracy a few ulps of `log(1/α)`-weighted rounding (see the tests).
+/// `sigma = s`). Accurate to about `ε (1 + |log(σ₀/s)|)` relative: the powers `x^{1/L}` and
+/// `x^{−(1−2/L)}` of a rounded `x` carry `ε |log x|` (measured against the quadrature in the
+/// tests).
 pub fn time_to_reach(depth: usize, s: f64, sigma0: f64, sigma: f64) -> Result<f64, Error> {
     check_depth(depth)?;
     check_start(s, sigma0)?;
@@ -335,7 +337,8 @@ fn gauss_legendre_16() -> ([f64; 16], [f64; 16]) {
 /// [`time_to_reach`] by quadrature, for a real `depth ≥ 2`:
 /// `t = s^{−p}/L ∫_{z₀}^{z} (1 + e^{−ζ})^{p−1} dζ` over the logit, `p = 2 − 2/L`, by composite
 /// 16-point Gauss–Legendre on panels of width at most one, summed with compensation (every
-/// term is positive, so the result is accurate to a few ulps).
+/// term is positive); accurate to about `ε (1 + |log(σ₀/s)|)` relative, like [`time_to_reach`]
+/// (each term is an exponential of an argument up to `|log(σ₀/s)|`).
 pub fn time_to_reach_quadrature(depth: f64, s: f64, sigma0: f64, sigma: f64) -> Result<f64, Error> {
     if !(depth.is_finite() && depth >= 2.0) {
         return Err(bad(
