@@ -22,6 +22,8 @@
 //! - [`metrics`]: eigenvalues of `W(t)`, best rank-k approximations, spectral-norm errors.
 //! - [`analysis`]: crossing times, distances to `Ŷ_k` and ε-windows along a whole trajectory.
 //! - [`theorems`]: Theorems 3 and 4 (incremental learning), their constants and intervals.
+//! - [`depth`]: depth-L factorization `W = W_L ⋯ W_1`: the balanced spectral flow in closed form,
+//!   the factor system integrated, and gradient descent.
 //!
 //! The library does no I/O; the `mfflow` binary and the experiments do.
 //!
@@ -56,6 +58,7 @@ pub mod analysis;
 pub mod asymmetric;
 mod binary_scale;
 mod dense;
+pub mod depth;
 pub mod error;
 pub mod gd;
 pub mod init;
