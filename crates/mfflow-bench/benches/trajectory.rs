@@ -213,7 +213,13 @@ fn bench_condition(c: &mut Criterion, plan: &TrajectoryPlan, shapes: &[(f64, ins
         for form in [Form::Auto, Form::Inverse, Form::Factor] {
             if let Ok(traj) = trajectory(&target, &init, form) {
                 let id = |w: &str| BenchmarkId::new(format!("{}-{w}", form_name(form)), &kind);
-                bench_outputs(&mut group, &traj, &times, id, form == Form::Auto);
+                bench_outputs(
+                    &mut group,
+                    &traj,
+                    &times,
+                    id,
+                    form == Form::Auto && plan.cond_eigenvalues,
+                );
             }
         }
     }
@@ -313,12 +319,21 @@ fn bench_targets(c: &mut Criterion, plan: &TrajectoryPlan, e2e: &[(Target, Init)
     }
     for (spec, (target, init)) in E2E.iter().zip(e2e) {
         let times = linspace(0.0, T_END, spec.times);
-        for form in [Form::Auto, Form::Inverse, Form::Factor] {
+        // The forced forms too in the full run (the quick run keeps to what a user gets).
+        let forms: &[Form] = if plan.quick {
+            &[Form::Auto]
+        } else {
+            &[Form::Auto, Form::Inverse, Form::Factor]
+        };
+        for &form in forms {
             if let Ok(traj) = trajectory(target, init, form) {
                 let id = |w: &str| {
                     BenchmarkId::from_parameter(format!("{}-{}-{w}", spec.name, form_name(form)))
                 };
-                bench_outputs(&mut group, &traj, &times, id, true);
+                // Eigenvalues of the forced forms are not timed (seconds per call at n = 256
+                // today); the quick run times eigenvalues at n = 64 only.
+                let eigenvalues = form == Form::Auto && (!plan.quick || spec.n <= 64);
+                bench_outputs(&mut group, &traj, &times, id, eigenvalues);
             }
         }
         if spec.n <= 64 {
@@ -657,6 +672,21 @@ fn main() {
             )
         })
         .collect();
+    for &n in &plan.sizes {
+        let u0 = instance::gaussian_shape(n, 0);
+        let shape = instance::Shape {
+            condition: instance::condition(&u0),
+            draw: Some(0),
+            u0,
+        };
+        let init = instance::init(&shape.u0);
+        instances.push(describe(
+            &format!("full-rank/{n}"),
+            &instance::target(n),
+            &init,
+            &shape,
+        ));
+    }
     let mut e2e = Vec::new();
     let mut e2e_records = Vec::new();
     for spec in &E2E {

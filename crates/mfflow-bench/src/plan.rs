@@ -39,6 +39,9 @@ pub struct TrajectoryPlan {
     pub cond_quantiles: Vec<f64>,
     /// Output times per call in the condition sweep.
     pub cond_times: usize,
+    /// Whether the condition sweep times eigenvalues too (seconds per call on the factor form
+    /// today: left out of the quick run).
+    pub cond_eigenvalues: bool,
     /// Sizes at which the ODE integrator runs.
     pub reference_sizes: Vec<usize>,
     /// Largest n at which gradient descent runs.
@@ -79,6 +82,7 @@ impl TrajectoryPlan {
                 vec![0.0, 0.1, 0.5, 0.9, 0.99]
             },
             cond_times: 21,
+            cond_eigenvalues: !quick,
             reference_sizes: if quick { vec![8, 32] } else { vec![8, 32, 64] },
             gd_max_n: 32,
             time_counts: vec![1, 10, 100, 1000],
@@ -100,6 +104,7 @@ impl TrajectoryPlan {
             "cond_n": self.cond_n,
             "cond_quantiles": self.cond_quantiles,
             "cond_times": self.cond_times,
+            "cond_eigenvalues": self.cond_eigenvalues,
             "reference_sizes": self.reference_sizes,
             "gd_max_n": self.gd_max_n,
             "time_counts": self.time_counts,
@@ -125,6 +130,7 @@ impl TrajectoryPlan {
                 .map(Value::as_f64)
                 .collect::<Option<_>>()?,
             cond_times: v["cond_times"].as_u64()? as usize,
+            cond_eigenvalues: v["cond_eigenvalues"].as_bool().unwrap_or(true),
             reference_sizes: usizes(&v["reference_sizes"])?,
             gd_max_n: v["gd_max_n"].as_u64()? as usize,
             time_counts: usizes(&v["time_counts"])?,

@@ -40,13 +40,26 @@ fn loglog(title: impl Into<String>, x: &str, y: &str) -> LinePlot {
     plot
 }
 
-/// The Python script's row `method` of end-to-end instance `name`.
+/// The Python script's row `method` of end-to-end instance `name`: the fastest of its thread
+/// counts (a user picks the faster; the row says which it was).
 pub fn python_row<'a>(data: &'a Data, name: &str, method: &str) -> Option<&'a Value> {
     let py = data.python.as_ref().ok()?;
     py["e2e"].as_array()?.iter().find(|e| e["name"] == name)?["rows"]
         .as_array()?
         .iter()
-        .find(|r| r["method"] == method)
+        .filter(|r| r["method"] == method)
+        .min_by(|a, b| {
+            let t = |r: &Value| r["mean"].as_f64().unwrap_or(f64::INFINITY);
+            t(a).total_cmp(&t(b))
+        })
+}
+
+/// ` (N OpenBLAS threads, the faster)` for a Python row that records its thread count.
+pub fn threads_note(row: Option<&Value>) -> String {
+    match row.and_then(|r| r["threads"].as_u64()) {
+        Some(t) => format!(" ({t} OpenBLAS thread(s), the faster)"),
+        None => String::new(),
+    }
 }
 
 fn instances(data: &Data, report: &mut Report) -> Result<()> {
@@ -131,33 +144,41 @@ fn targets(data: &Data, report: &mut Report) -> Result<()> {
     // n = 256, 99th percentile, 101 times.
     let big = "n256-q99-t101";
     let w = data.get(&format!("targets/{big}-auto-w"))?;
-    let eig = data.get(&format!("targets/{big}-auto-eigenvalues"))?;
-    let w_eig = w.plus(eig);
-    let np_w = python_row(data, big, "numpy-w").and_then(Estimate::from_json);
+    let eig = data.try_get(&format!("targets/{big}-auto-eigenvalues"));
+    let np_w_row = python_row(data, big, "numpy-w");
     let np_we = python_row(data, big, "numpy-w-eigvalsh");
-    let np_we_t = np_we.and_then(Estimate::from_json);
-    for (what, ours, theirs, asked) in [
+    for (what, ours, row, asked) in [
         (
             "n = 256, 99th percentile of cond, 101 times: `W` alone against NumPy's stable inverse form",
-            w,
-            np_w,
+            Some(w),
+            np_w_row,
             W_SPEEDUP,
         ),
         (
             "same: `W` and all eigenvalues (two calls, `w` then `eigenvalues`) against NumPy `W` then `eigvalsh`",
-            w_eig,
-            np_we_t,
+            eig.map(|e| w.plus(e)),
+            np_we,
             W_EIG_SPEEDUP,
         ),
     ] {
-        rows.push(match theirs {
+        let Some(ours) = ours else {
+            rows.push(vec![
+                what.into(),
+                format!(">= {}", times(asked)),
+                "eigenvalues not timed in this run".into(),
+                "not measured: the quick run times eigenvalues at n = 64 only (seconds per call at n = 256 today)".into(),
+            ]);
+            continue;
+        };
+        rows.push(match row.and_then(Estimate::from_json) {
             Some(t) => vec![
                 what.into(),
                 format!(">= {}", times(asked)),
                 format!(
-                    "mfflow {}, NumPy {}",
+                    "mfflow {}, NumPy {}{}",
                     ours.with_interval(),
-                    t.with_interval()
+                    t.with_interval(),
+                    threads_note(row)
                 ),
                 speedup_verdict(t.mean / ours.mean, asked),
             ],
@@ -276,10 +297,12 @@ fn targets(data: &Data, report: &mut Report) -> Result<()> {
             ));
         }
     }
-    notes.push(format!(
-        "Eigenvalues alone cost {} of `W` alone on `{big}` (issue 14 asks at most `1x`).",
-        times(eig.mean / w.mean)
-    ));
+    if let Some(eig) = eig {
+        notes.push(format!(
+            "Eigenvalues alone cost {} of `W` alone on `{big}` (issue 14 asks at most `1x`).",
+            times(eig.mean / w.mean)
+        ));
+    }
     if let Some(r) = np_we {
         notes.push(format!(
             "NumPy against mfflow on `{big}`: largest difference of `W` (first, middle and last time) {} of `norm(Y)`; eigenvalues differ by up to {} relatively (median {}): `eigvalsh` of a computed `W` is accurate to about `eps norm(W)` in absolute terms only, so its `alpha`-level eigenvalues carry no correct digits.",
@@ -319,32 +342,17 @@ fn matmul_roof(n: usize, seq: f64, par: f64, pair: f64) -> f64 {
 fn size_sweep(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
     let plan = &data.plan;
     let sizes = &plan.sizes;
-    let eig_sizes: Vec<usize> = sizes
-        .iter()
-        .copied()
-        .filter(|&n| n <= plan.eigenvalues_max_n)
-        .collect();
-    let methods: [(&str, &str, &str, &[usize]); 10] = [
-        ("full-rank", "auto-w", "Auto, full W", sizes),
-        ("full-rank", "auto-w-seq", "Auto, full W, 1 thread", sizes),
-        (
-            "full-rank",
-            "auto-eigenvalues",
-            "Auto, eigenvalues",
-            &eig_sizes,
-        ),
-        ("full-rank", "inverse-w", "inverse form, full W", sizes),
-        ("full-rank", "factor-w", "factor form, full W", sizes),
-        (
-            "full-rank",
-            "spectral-scalar",
-            "spectral scalar (12)-(13)",
-            sizes,
-        ),
-        ("full-rank", "printed-5", "printed formula (5)", sizes),
-        ("matmul", "par", "matmul, 2 threads", sizes),
-        ("matmul", "seq", "matmul, 1 thread", sizes),
-        ("matmul", "pair", "matmul, two at once", sizes),
+    let methods: [(&str, &str, &str); 10] = [
+        ("full-rank", "auto-w", "Auto, full W"),
+        ("full-rank", "auto-w-seq", "Auto, full W, 1 thread"),
+        ("full-rank", "auto-eigenvalues", "Auto, eigenvalues"),
+        ("full-rank", "inverse-w", "inverse form, full W"),
+        ("full-rank", "factor-w", "factor form, full W"),
+        ("full-rank", "spectral-scalar", "spectral scalar (12)-(13)"),
+        ("full-rank", "printed-5", "printed formula (5)"),
+        ("matmul", "par", "matmul, 2 threads"),
+        ("matmul", "seq", "matmul, 1 thread"),
+        ("matmul", "pair", "matmul, two at once"),
     ];
     let mut plot = loglog(
         format!("Time against n ({} output times)", plan.sweep_times),
@@ -352,59 +360,80 @@ fn size_sweep(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
         "time per call in seconds (log scale)",
     );
     let mut rows = Vec::new();
-    let mut sweeps = Vec::new();
-    for (i, (group, name, label, params)) in methods.iter().enumerate() {
-        let pts = data.sweep(group, name, params)?;
-        let tail = pts.len().saturating_sub(3);
-        let slope = loglog_slope(&pts[tail..]);
+    // sweeps[method][k]: the estimate at sizes[k], if that benchmark ran.
+    let mut sweeps: Vec<Vec<Option<Estimate>>> = Vec::new();
+    for (i, (group, name, label)) in methods.iter().enumerate() {
+        let pts: Vec<Option<Estimate>> = sizes
+            .iter()
+            .map(|n| data.try_get(&format!("{group}/{name}/{n}")))
+            .collect();
+        let present: Vec<(f64, Estimate)> = sizes
+            .iter()
+            .zip(&pts)
+            .filter_map(|(&n, e)| e.map(|e| (n as f64, e)))
+            .collect();
+        let tail = present.len().saturating_sub(3);
+        let slope = loglog_slope(&present[tail..]);
         plot.series.push(
             Series::line(
                 format!("{label} ({})", short(slope, 2)),
-                pts.iter().map(|(n, e)| (*n, e.mean)).collect(),
+                present.iter().map(|(n, e)| (*n, e.mean)).collect(),
             )
             .coloured(i),
         );
         let mut row = vec![label.to_string(), short(slope, 3)];
-        row.extend(sizes.iter().map(|&n| {
-            pts.iter()
-                .find(|(m, _)| *m == n as f64)
-                .map_or("not timed".into(), |(_, e)| secs(e.mean))
-        }));
+        row.extend(pts.iter().map(|e| e.map_or("-".into(), |e| secs(e.mean))));
         rows.push(row);
         sweeps.push(pts);
     }
+    let engines: Vec<String> = sizes
+        .iter()
+        .map(|n| {
+            data.instance(&format!("full-rank/{n}"))
+                .map_or("?".into(), |i| {
+                    format!(
+                        "{} (cond {})",
+                        i["auto_engine"].as_str().unwrap_or("?"),
+                        short(i["condition"].as_f64().unwrap_or(f64::NAN), 2)
+                    )
+                })
+        })
+        .collect();
+    let mut engine_row = vec!["engine Auto picks".to_string(), String::new()];
+    engine_row.extend(engines);
+    rows.insert(0, engine_row);
     let fig = figure_markdown(
         out,
         "time_vs_n",
         &plot,
-        &format!("Mean time per call against n, log-log; the legend gives the slope fitted over the three largest n. Closed-form kernels evaluate {} output times per call; matmul is one n x n product. Eigenvalues are timed up to n = {} (the relatively accurate route costs seconds per call beyond).", plan.sweep_times, plan.eigenvalues_max_n),
+        &format!("Mean time per call against n, log-log; the legend gives the slope fitted over the three largest n. Closed-form kernels evaluate {} output times per call; matmul is one n x n product. Eigenvalues are timed up to n = {} (the relatively accurate route costs seconds per call beyond); a dash in the table: not timed (eigenvalues beyond that n, or a form that refused the shape).", plan.sweep_times, plan.eigenvalues_max_n),
     )?;
     report.set("time_figure", fig);
     let mut header = vec!["method".to_string(), "slope".to_string()];
     header.extend(sizes.iter().map(|n| format!("n = {n}")));
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     report.table("sweep_table", &header, &rows);
+    let ratio = |a: Option<Estimate>, b: Option<Estimate>| match (a, b) {
+        (Some(a), Some(b)) => times(a.mean / b.mean),
+        _ => "-".into(),
+    };
     let gflops: Vec<Vec<String>> = sizes
         .iter()
         .enumerate()
         .map(|(k, &n)| {
             let flops = INVERSE_FLOPS * (n as f64).powi(3) * plan.sweep_times as f64;
-            let auto = flops / sweeps[0][k].1.mean;
-            let seq = flops / sweeps[1][k].1.mean;
-            let roof = matmul_roof(
-                n,
-                sweeps[8][k].1.mean,
-                sweeps[7][k].1.mean,
-                sweeps[9][k].1.mean,
-            );
+            let roof = match (sweeps[8][k], sweeps[7][k], sweeps[9][k]) {
+                (Some(s), Some(p), Some(q)) => matmul_roof(n, s.mean, p.mean, q.mean),
+                _ => f64::NAN,
+            };
+            let inverse = sweeps[3][k].map(|e| flops / e.mean);
             vec![
                 n.to_string(),
-                short(auto * 1e-9, 3),
-                short(seq * 1e-9, 3),
+                inverse.map_or("-".into(), |r| short(r * 1e-9, 3)),
                 short(roof * 1e-9, 3),
-                format!("{}%", short(100.0 * auto / roof, 3)),
-                times(sweeps[1][k].1.mean / sweeps[0][k].1.mean),
-                times(sweeps[4][k].1.mean / sweeps[3][k].1.mean),
+                inverse.map_or("-".into(), |r| format!("{}%", short(100.0 * r / roof, 3))),
+                ratio(sweeps[1][k], sweeps[0][k]),
+                ratio(sweeps[4][k], sweeps[3][k]),
             ]
         })
         .collect();
@@ -412,11 +441,10 @@ fn size_sweep(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
         "gflops_table",
         &[
             "n",
-            "Auto GFLOP/s (2 threads)",
-            "same, 1 thread",
+            "inverse form GFLOP/s (2 threads)",
             "matmul GFLOP/s (best of 1 thread, 2 threads, two at once)",
-            "Auto / matmul",
-            "parallel speed-up",
+            "inverse form / matmul",
+            "Auto: 1 thread / 2 threads",
             "factor / inverse form",
         ],
         &gflops,
@@ -566,10 +594,15 @@ fn condition(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
             )
             .coloured(i),
         );
+        let missing = if *id == "auto-eigenvalues" && !plan.cond_eigenvalues {
+            "not timed in this run"
+        } else {
+            "refused"
+        };
         let mut row = vec![label.to_string()];
         row.extend(
             pts.iter()
-                .map(|e| e.map_or("refused".into(), |e| secs(e.mean))),
+                .map(|e| e.map_or(missing.into(), |e| secs(e.mean))),
         );
         rows.push(row);
     }
