@@ -151,7 +151,8 @@ pub fn quantile_shape(n: usize, kind: ShapeKind) -> Shape {
 fn sorted_conditions(n: usize) -> Vec<(f64, usize)> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
-    static CACHE: OnceLock<Mutex<HashMap<usize, Vec<(f64, usize)>>>> = OnceLock::new();
+    type Sorted = Vec<(f64, usize)>;
+    static CACHE: OnceLock<Mutex<HashMap<usize, Sorted>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(c) = cache.lock().expect("cache").get(&n) {
         return c.clone();

@@ -34,6 +34,9 @@ struct Cell {
     accuracy: Option<f64>,
 }
 
+/// A backend and its mean time.
+type Fastest = (&'static str, f64);
+
 /// All measurements of the comparison.
 struct Table<'a> {
     data: &'a Data,
@@ -69,11 +72,7 @@ impl Table<'_> {
     }
 
     /// faer's better thread count and the best alternative, with their names.
-    fn faer_vs_best(
-        &self,
-        kernel: &str,
-        n: usize,
-    ) -> Option<((&'static str, f64), (&'static str, f64))> {
+    fn faer_vs_best(&self, kernel: &str, n: usize) -> Option<(Fastest, Fastest)> {
         let best = |ids: &[(&'static str, &str)]| {
             ids.iter()
                 .filter_map(|(id, _)| self.cell(kernel, id, n).map(|c| (*id, c.time.mean)))
@@ -262,19 +261,37 @@ fn ratios(data: &Data, table: &Table<'_>, report: &mut Report) {
             .filter(|r| r.1 >= 1.0)
             .map(|r| format!("{} ({} slower than {})", r.0, times(r.1), label(r.2)))
             .collect();
-        lines.push(format!(
-            "- {title}: faer is fastest at n = {}; it loses at n = {}.",
-            if wins.is_empty() {
-                "none".into()
-            } else {
-                wins.join(", ")
-            },
-            if losses.is_empty() {
-                "none".into()
-            } else {
+        lines.push(match (wins.is_empty(), losses.is_empty()) {
+            (false, true) => format!("- {title}: faer is fastest at every n measured."),
+            (true, _) => format!(
+                "- {title}: faer is slower at every n: {}.",
                 losses.join(", ")
-            },
-        ));
+            ),
+            (false, false) => format!(
+                "- {title}: faer is fastest at n = {}; slower at n = {}.",
+                wins.join(", "),
+                losses.join(", ")
+            ),
+        });
+    }
+    // OpenBLAS on two threads against one, per kernel: on a loaded machine its spinning
+    // worker threads can make two threads much slower than one.
+    let worst = KERNELS
+        .iter()
+        .flat_map(|(k, t)| sizes.iter().map(move |&n| (*k, *t, n)))
+        .filter_map(|(k, t, n)| {
+            let one = table.cell(k, "openblas-1t", n)?.time.mean;
+            let two = table.cell(k, "openblas-2t", n)?.time.mean;
+            Some((two / one, t, n))
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((ratio, title, n)) = worst {
+        if ratio > 2.0 {
+            lines.push(format!(
+                "\nOpenBLAS on two threads was up to {} slower than on one in this run ({title}, n = {n}): this run does not measure why; OpenBLAS's worker threads busy-wait for work, which on a machine whose cores are busy with other processes is the likely cause (on an idle machine two threads should not be slower). The ratios above therefore compare faer with OpenBLAS on one thread wherever its two-thread timing was slower.",
+                times(ratio)
+            ));
+        }
     }
     report.set("wins_losses", lines.join("\n"));
 }
@@ -401,6 +418,14 @@ fn end_to_end(data: &Data, report: &mut Report) {
             (Some(w), Some(e)) => Some(w.plus(e)),
             _ => None,
         };
+        // The NumPy setup is paid once: no ratio to a per-call time.
+        let setup = python_row(data, name, "numpy-setup").and_then(Estimate::from_json);
+        rows.push(vec![
+            format!("`{name}`"),
+            "NumPy setup: `eigh` of `Y`, the inverse of the shape (once)".into(),
+            setup.map_or("not measured".into(), |t| t.with_interval()),
+            String::new(),
+        ]);
         let mut push = |method: &str, t: Option<Estimate>, wonly: bool| {
             let base = if wonly { w } else { ours };
             rows.push(vec![

@@ -374,13 +374,14 @@ fn size_sweep(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
             .collect();
         let tail = present.len().saturating_sub(3);
         let slope = loglog_slope(&present[tail..]);
-        plot.series.push(
-            Series::line(
-                format!("{label} ({})", short(slope, 2)),
-                present.iter().map(|(n, e)| (*n, e.mean)).collect(),
-            )
-            .coloured(i),
-        );
+        // The matmul roofs as markers: the palette has fewer colours than there are series.
+        let points: Vec<(f64, f64)> = present.iter().map(|(n, e)| (*n, e.mean)).collect();
+        let name = format!("{label} ({})", short(slope, 2));
+        plot.series.push(if *group == "matmul" {
+            Series::markers(name, points).coloured(i - 7)
+        } else {
+            Series::line(name, points).coloured(i)
+        });
         let mut row = vec![label.to_string(), short(slope, 3)];
         row.extend(pts.iter().map(|e| e.map_or("-".into(), |e| secs(e.mean))));
         rows.push(row);
@@ -583,17 +584,15 @@ fn condition(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
             .iter()
             .map(|k| data.try_get(&format!("condition/{id}/{k}")))
             .collect();
-        plot.series.push(
-            Series::line(
-                label.to_string(),
-                conds
-                    .iter()
-                    .zip(&pts)
-                    .filter_map(|(c, e)| e.map(|e| (c.max(1.0), e.mean)))
-                    .collect(),
-            )
-            .coloured(i),
-        );
+        let points: Vec<(f64, f64)> = conds
+            .iter()
+            .zip(&pts)
+            .filter_map(|(c, e)| e.map(|e| (c.max(1.0), e.mean)))
+            .collect();
+        if !points.is_empty() {
+            plot.series
+                .push(Series::line(label.to_string(), points).coloured(i));
+        }
         let missing = if *id == "auto-eigenvalues" && !plan.cond_eigenvalues {
             "not timed in this run"
         } else {
