@@ -371,7 +371,7 @@ fn main() {
         &dir,
         "backends.json",
         &json!({"plan": plan.to_json(), "inputs": files, "accuracy": rows,
-                "load_average_start": load}),
+                "load_average_start": load, "git": record::git_state()}),
     );
     for (kernel, slow) in KERNELS {
         let mut group = criterion.benchmark_group(format!("backends-{kernel}"));

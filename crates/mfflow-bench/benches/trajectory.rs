@@ -707,6 +707,7 @@ fn main() {
         "shape_draws": instance::SHAPE_DRAWS,
         "setup_seconds": started.elapsed().as_secs_f64(),
         "load_average_start": load,
+        "git": record::git_state(),
     });
     record::write_json(&dir, "trajectory.json", &record);
     bench_matmul(&mut criterion, &plan);

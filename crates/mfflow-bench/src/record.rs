@@ -26,6 +26,15 @@ pub fn load_average() -> Option<[f64; 3]> {
     Some([it.next()??, it.next()??, it.next()??])
 }
 
+/// The git revision of the sources being measured and whether they differed from it (files
+/// outside `reports/`), recorded by each bench so that the report names what was measured,
+/// not what was checked out when it was rendered.
+pub fn git_state() -> Value {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let (revision, dirty) = mfflow_lab::output::git_state(&root, Some(&root.join("reports")));
+    json!({"revision": revision, "dirty": dirty})
+}
+
 /// Writes `value` as pretty JSON to `dir/name`, creating `dir`.
 pub fn write_json(dir: &Path, name: &str, value: &Value) {
     std::fs::create_dir_all(dir).expect("create the record directory");

@@ -104,6 +104,21 @@ fn run(args: &Args) -> Result<()> {
     let out = Outputs::create(&args.out)?;
     let mut report = Report::new(TEMPLATE);
     report.set("machine", data::machine());
+    let measured = |v: &serde_json::Value| match (
+        v["git"]["revision"].as_str(),
+        v["git"]["dirty"].as_bool(),
+    ) {
+        (Some(r), Some(d)) => format!("{r}{}", if d { " with uncommitted changes" } else { "" }),
+        _ => "not recorded".into(),
+    };
+    report.set(
+        "measured_at",
+        format!(
+            "trajectory benchmarks at git {}, backend benchmarks at git {}",
+            measured(&data.trajectory),
+            measured(&data.backends)
+        ),
+    );
     report.set(
         "mode",
         if data.plan.quick {
