@@ -86,7 +86,8 @@ def measure(f, budget, min_reps=3, max_reps=500, cap=None):
     mean = sum(samples) / k
     sd = math.sqrt(sum((s - mean) ** 2 for s in samples) / (k - 1)) if k > 1 else 0.0
     half = 1.96 * sd / math.sqrt(k)
-    return {"mean": mean, "lo": mean - half, "hi": mean + half, "samples": k, "batch": batch}
+    return {"mean": mean, "lo": max(mean - half, 0.0), "hi": mean + half, "samples": k,
+            "batch": batch}
 
 
 def main():

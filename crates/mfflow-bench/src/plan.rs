@@ -83,7 +83,7 @@ impl TrajectoryPlan {
             },
             cond_times: 21,
             cond_eigenvalues: !quick,
-            reference_sizes: if quick { vec![8, 32] } else { vec![8, 32, 64] },
+            reference_sizes: if quick { vec![8, 16] } else { vec![8, 32, 64] },
             gd_max_n: 32,
             time_counts: vec![1, 10, 100, 1000],
         }

@@ -19,16 +19,22 @@ pub struct Estimate {
 impl Estimate {
     /// From a JSON object with `mean`, `lo`, `hi` in seconds (the Python script's rows).
     pub fn from_json(v: &Value) -> Option<Self> {
+        // mean - 1.96 standard errors can fall below zero over a few noisy samples; a time
+        // cannot.
         Some(Self {
             mean: v["mean"].as_f64()?,
-            lo: v["lo"].as_f64()?,
+            lo: v["lo"].as_f64()?.max(0.0),
             hi: v["hi"].as_f64()?,
         })
     }
 
-    /// `mean [lo, hi]`.
+    /// `mean [lo, hi]`, or `mean (one sample)` when there is no interval.
     pub fn with_interval(self) -> String {
-        format!("{} [{}, {}]", secs(self.mean), secs(self.lo), secs(self.hi))
+        if self.lo == self.hi {
+            format!("{} (one sample)", secs(self.mean))
+        } else {
+            format!("{} [{}, {}]", secs(self.mean), secs(self.lo), secs(self.hi))
+        }
     }
 
     /// The sum of two timings (intervals added: conservative).
