@@ -38,8 +38,9 @@ const TASKS: &[Task] = &[
     },
     Task {
         name: "bench",
-        usage: "bench [--quick]                criterion benchmarks of the kernels, then render\n\
-                \x20                               reports/performance/ (--quick: n <= 128, short runs)",
+        usage: "bench [--quick]                benchmarks of the kernels, faer against nalgebra and\n\
+                \x20                               NumPy/SciPy, then render reports/performance/\n\
+                \x20                               (--quick: small sizes, short runs)",
         run: bench::main,
     },
     Task {
