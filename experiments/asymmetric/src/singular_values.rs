@@ -10,8 +10,10 @@ use mfflow_lab::plot::{LinePlot, Marker, Series};
 use mfflow_lab::report::{figure_markdown, Report};
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::{progress, Result};
+use serde::{Deserialize, Serialize};
 
 /// One `(r, alpha)`: the curves and the half-times.
+#[derive(Serialize, Deserialize)]
 pub struct Case {
     r: usize,
     alpha: f64,
@@ -25,6 +27,7 @@ pub struct Case {
 }
 
 /// What section 2 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     m: usize,
     n: usize,

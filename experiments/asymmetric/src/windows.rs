@@ -12,10 +12,13 @@ use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::{lab_err, Result};
+use serde::{Deserialize, Serialize};
 
 /// One start at one alpha: its intervals and the measured windows of each.
+#[derive(Serialize, Deserialize)]
 pub struct Comparison {
     label: String,
+    #[serde(with = "mfflow_lab::saved::intervals")]
     intervals: Vec<Interval>,
     /// For each interval, the windows where `‖W(t) − Ȳ_k‖ ≤ ε` on `[0, horizon]`.
     windows: Vec<Vec<(f64, f64)>>,
@@ -44,6 +47,7 @@ impl Comparison {
 }
 
 /// What section 4 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     eps: f64,
     spectral: Vec<Comparison>,

@@ -13,11 +13,13 @@ use mfflow_lab::seeds::Seeds;
 use mfflow_lab::stats::{quantile, sorted, wilson};
 use mfflow_lab::{progress, Result};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 // ---------------------------------------------------------------------------------------------
 // Part 3: how often learning is incremental.
 
 /// One random shape, at every α of the grid.
+#[derive(Serialize, Deserialize)]
 pub(crate) struct ShapeOutcome {
     /// `M` of the shape (entries `N(0, 1)`).
     pub(crate) m: f64,
@@ -36,6 +38,7 @@ pub(crate) struct ShapeOutcome {
 }
 
 /// One `(n, r)` of part 3.
+#[derive(Serialize, Deserialize)]
 pub(crate) struct LearningCase {
     pub(crate) n: usize,
     pub(crate) r: usize,

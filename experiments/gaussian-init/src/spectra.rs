@@ -12,12 +12,13 @@ use mfflow_lab::seeds::Seeds;
 use mfflow_lab::stats::{quantile, sorted, QuantileEstimate};
 use mfflow_lab::{progress, Result};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 // ---------------------------------------------------------------------------------------------
 // Part 1: spectra of W̄₀ = Ū₀ Ū₀ᵀ.
 
 /// Extreme eigenvalues of one `W̄₀` (entries `N(0, 1)`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub(crate) struct Extremes {
     pub(crate) max: f64,
     pub(crate) min: f64,
@@ -125,6 +126,7 @@ impl Scaling {
 }
 
 /// What part 1 measured for one `(n, r)`.
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Summary {
     pub(crate) n: usize,
     pub(crate) r: usize,

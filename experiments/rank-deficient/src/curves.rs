@@ -8,8 +8,10 @@ use mfflow_lab::plot::{LinePlot, Marker, Series};
 use mfflow_lab::report::{figure_markdown, Report};
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::Result;
+use serde::{Deserialize, Serialize};
 
 /// What section 1 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     alpha: f64,
     /// The target's eigenvalues and its rank `K`.

@@ -10,8 +10,10 @@ use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::{progress, Result};
+use serde::{Deserialize, Serialize};
 
 /// One number of columns `r`.
+#[derive(Serialize, Deserialize)]
 pub struct Rank {
     r: usize,
     /// Rank of `W(0)` as detected by the closed form.
@@ -26,6 +28,7 @@ pub struct Rank {
 }
 
 /// What section 2 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     eps: f64,
     n: usize,
@@ -34,6 +37,7 @@ pub struct Data {
     /// Theorem 4 for the full-rank shape: why it does not apply, `M`, its intervals.
     t4_reason: Option<String>,
     t4_m: Option<f64>,
+    #[serde(with = "mfflow_lab::saved::intervals")]
     intervals: Vec<Interval>,
     ranks: Vec<Rank>,
 }

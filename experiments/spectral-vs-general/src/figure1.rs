@@ -10,8 +10,10 @@ use mfflow_lab::plot::{LinePlot, Marker, Series};
 use mfflow_lab::report::{figure_markdown, Report};
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::Result;
+use serde::{Deserialize, Serialize};
 
 /// One initialization at the figure's alpha.
+#[derive(Serialize, Deserialize)]
 pub struct Curves {
     kind: Kind,
     /// Eigenvalues of `W(t)` at each time, descending.
@@ -21,6 +23,7 @@ pub struct Curves {
 }
 
 /// One right-hand panel: spectral initialization at a smaller alpha.
+#[derive(Serialize, Deserialize)]
 pub struct Panel {
     alpha: f64,
     times: Vec<f64>,
@@ -28,6 +31,7 @@ pub struct Panel {
 }
 
 /// What section 1 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     alpha: f64,
     l: Vec<f64>,
