@@ -29,7 +29,8 @@ const COLOURS: [RGBColor; 8] = [
 /// (thin) or as markers only.
 #[derive(Debug, Clone)]
 pub struct Series {
-    /// Legend entry.
+    /// Legend entry. An empty name gives no entry of its own: for a curve drawn in the colour
+    /// of a listed series whose entry names it too (e.g. several modes at one alpha).
     pub name: String,
     /// `(x, y)` points; non-finite ones (and non-positive ones on a log axis) are skipped.
     pub points: Vec<(f64, f64)>,
@@ -308,6 +309,9 @@ impl LinePlot {
         let x = 10i32;
         let at = |x: i32, y: i32| (x * SCALE as i32, y * SCALE as i32);
         for (k, s) in self.series.iter().enumerate() {
+            if s.name.is_empty() {
+                continue;
+            }
             let colour = COLOURS[s.colour.unwrap_or(k) % COLOURS.len()];
             let drawable = s.points.iter().any(|&(a, b)| {
                 a.is_finite()

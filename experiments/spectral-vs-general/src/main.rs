@@ -12,7 +12,9 @@
 //!    measured maximum error on every interval `I_k`;
 //! 4. measures how conservative each theorem is: the largest α at which the conclusion still
 //!    holds, by bisection on `log α`, against the α the theorem asks for;
-//! 5. cross-checks the closed form against the ODE integrator and gradient descent.
+//! 5. cross-checks the closed form against the ODE integrator and gradient descent;
+//! 6. draws the talk's learning-curve figures (one mode with its bounds; incremental learning
+//!    emerging as alpha shrinks by factors e^-M).
 //!
 //! The prose of the report is in `report.md` beside this crate; every number in it comes from
 //! this run.
@@ -26,6 +28,7 @@ mod cross_check;
 mod figure1;
 mod separation;
 mod setup;
+mod talk;
 mod theorems;
 mod tightness;
 
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
             run.part("theorem tables", theorems::measure, theorems::report)?;
             run.part("tightness", tightness::measure, tightness::report)?;
             run.part("cross-check", cross_check::measure, cross_check::report)?;
+            run.part("talk", talk::measure, talk::report)?;
             Ok(())
         },
     )

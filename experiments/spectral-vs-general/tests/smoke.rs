@@ -18,6 +18,15 @@ bisection_steps = 4
 alpha = 1e-3
 etas = [4e-3, 2e-3]
 points = 6
+[talk]
+mode = 1.0
+mode_alpha = 1e-6
+points = 40
+eps = 0.1
+modes = [2.0, 1.0]
+alpha_start = 1e-2
+log_factor = 10.0
+alpha_count = 3
 "#;
 
 #[test]
@@ -37,6 +46,8 @@ fn runs_on_a_tiny_config_rerenders_and_rejects_bad_ones() {
             "manifest.json",
             "run-info.json",
             "data/figure1.json",
+            "talk_figure3.svg",
+            "talk_figure4.svg",
         ],
         threads: None,
         // A bad config: one line naming the key, exit 2, previous report intact.
