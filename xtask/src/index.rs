@@ -138,9 +138,10 @@ pub fn write(root: &Path, out_root: &Path, names: &[String]) -> Result<(), Strin
     if out_root.join("performance").exists() || root.join("reports/performance").exists() {
         text.push_str("- [performance](performance/README.md): timings of the kernels (`cargo xtask bench`; not byte-reproducible)\n");
     }
+    let committed = root.join("reports");
     for featured in FEATURED {
         // From this run's report, or the committed one when the experiment was not run.
-        let dir = [out_root, &root.join("reports")]
+        let dir = [out_root, committed.as_path()]
             .into_iter()
             .find(|d| d.join(featured.experiment).join("README.md").exists())
             .unwrap_or(out_root);
