@@ -89,7 +89,11 @@ impl Featured {
                 .iter()
                 .find(|l| !l.trim().is_empty())
                 .filter(|l| l.starts_with('*'))
-                .map_or(String::new(), |l| format!("\n\n{l}"));
+                .map_or(String::new(), |l| {
+                    // The caption's data files live beside the experiment's report.
+                    let l = l.replace("Data: ", &format!("Data (in {}/): ", self.experiment));
+                    format!("\n\n{l}")
+                });
             figures.push(format!("![{alt}]({}/{file}){caption}", self.experiment));
         }
         if figures.is_empty() {

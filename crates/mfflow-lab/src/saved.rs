@@ -99,6 +99,35 @@ pub mod intervals {
     }
 }
 
+/// `#[serde(with = "mfflow_lab::saved::bits")]` for a `Vec<bool>` field: saved as a string
+/// of `0` and `1` (a Monte Carlo's per-draw outcomes take a sixth of the space of `true`/`false`).
+pub mod bits {
+    use super::*;
+
+    /// Serializes `[true, false]` as `"10"`.
+    pub fn serialize<S: Serializer>(v: &[bool], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(
+            &v.iter()
+                .map(|&b| if b { '1' } else { '0' })
+                .collect::<String>(),
+        )
+    }
+
+    /// Reads the string back; any character but `0` or `1` is an error.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<bool>, D::Error> {
+        String::deserialize(d)?
+            .chars()
+            .map(|c| match c {
+                '0' => Ok(false),
+                '1' => Ok(true),
+                other => Err(serde::de::Error::custom(format!(
+                    "expected 0 or 1 in a bit string, got {other:?}"
+                ))),
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +140,8 @@ mod tests {
             v: Verdict,
             #[serde(with = "form")]
             f: Form,
+            #[serde(with = "bits")]
+            b: Vec<bool>,
         }
         let row = Row {
             v: Verdict {
@@ -137,8 +168,12 @@ mod tests {
                 max_error: vec![None, Some(0.1 + 0.2)],
             },
             f: Form::Factor,
+            b: vec![true, false, false, true],
         };
         let text = serde_json::to_string(&row).unwrap();
+        assert!(text.contains("\"b\":\"1001\""), "{text}");
         assert_eq!(serde_json::from_str::<Row>(&text).unwrap(), row);
+        let bad = text.replace("1001", "10x1");
+        assert!(serde_json::from_str::<Row>(&bad).is_err());
     }
 }

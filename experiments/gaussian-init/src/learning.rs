@@ -28,10 +28,13 @@ pub(crate) struct ShapeOutcome {
     /// The same under the best split of `W(0)` ([`split_invariant_alpha`]), `N(0, 1)` units.
     pub(crate) alpha_split: f64,
     /// Incremental learning measured on the exact trajectory: it comes within ε of every `Ŷ_k`.
+    #[serde(with = "mfflow_lab::saved::bits")]
     pub(crate) incremental: Vec<bool>,
     /// Theorem 4 applies.
+    #[serde(with = "mfflow_lab::saved::bits")]
     pub(crate) applies: Vec<bool>,
     /// The theorem's intervals are all nonempty and the error is ≤ ε on each of them.
+    #[serde(with = "mfflow_lab::saved::bits")]
     pub(crate) holds_on_intervals: Vec<bool>,
     /// Largest measured error on the intervals, relative to ε, where the theorem applies.
     pub(crate) worst_where_applies: f64,
