@@ -1,6 +1,8 @@
 //! `reports/README.md`, the index of the reports: one line per experiment, the `description`
-//! of its `Cargo.toml`. A description still equal to the scaffold's prompt is refused, so an
-//! index line that says "edit this line" is never published.
+//! of its `Cargo.toml`, then the figures the index shows at a glance ([`FEATURED`]: the paper's
+//! Figure 1 and the talk's learning curves), taken with their captions from the reports that
+//! drew them. A description still equal to the scaffold's prompt is refused, so an index line
+//! that says "edit this line" is never published.
 
 use std::path::Path;
 
@@ -32,6 +34,92 @@ pub fn description(root: &Path, name: &str) -> Result<String, String> {
     }
 }
 
+/// Figures shown in the index: from `experiment`'s report, every figure whose file name starts
+/// with one of `prefixes` and ends with none of `skip`, in the report's order, with its caption.
+pub struct Featured {
+    heading: &'static str,
+    intro: &'static str,
+    experiment: &'static str,
+    prefixes: &'static [&'static str],
+    skip: &'static [&'static str],
+}
+
+/// The figures of the index.
+pub const FEATURED: &[Featured] = &[
+    Featured {
+        heading: "The paper's Figure 1",
+        intro: "The eigenvalues of W(t) on a linear scale under spectral and general initialization, then \
+                the paper's right-hand panels: the same curves as alpha decreases, where incremental \
+                learning emerges (from spectral-vs-general; log-scale views are in its report).",
+        experiment: "spectral-vs-general",
+        prefixes: &["figure1_"],
+        skip: &["_log.svg"],
+    },
+    Featured {
+        heading: "The talk's learning curves",
+        intro: "One mode with the bounds of the slides, and incremental learning emerging as alpha \
+                shrinks (from spectral-vs-general, section 6).",
+        experiment: "spectral-vs-general",
+        prefixes: &["talk_figure"],
+        skip: &[],
+    },
+];
+
+impl Featured {
+    /// The section: heading, introduction, and each figure with its caption, the image paths
+    /// made relative to `reports/` (`dir`). Nothing when the experiment's report is not there
+    /// (an index written before its first run); an error when it is there without the figures.
+    fn section(&self, dir: &Path) -> Result<String, String> {
+        let path = dir.join(self.experiment).join("README.md");
+        let Ok(report) = std::fs::read_to_string(&path) else {
+            return Ok(String::new());
+        };
+        let lines: Vec<&str> = report.lines().collect();
+        let mut figures = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let Some((alt, file)) = image(line) else {
+                continue;
+            };
+            if !self.prefixes.iter().any(|p| file.starts_with(p))
+                || self.skip.iter().any(|s| file.ends_with(s))
+            {
+                continue;
+            }
+            let caption = lines[i + 1..]
+                .iter()
+                .find(|l| !l.trim().is_empty())
+                .filter(|l| l.starts_with('*'))
+                .map_or(String::new(), |l| {
+                    // The caption's data files live beside the experiment's report.
+                    let l = l.replace("Data: ", &format!("Data (in {}/): ", self.experiment));
+                    format!("\n\n{l}")
+                });
+            figures.push(format!("![{alt}]({}/{file}){caption}", self.experiment));
+        }
+        if figures.is_empty() {
+            return Err(format!(
+                "{}: no figure named {:?}... for the index's section \"{}\"",
+                path.display(),
+                self.prefixes,
+                self.heading
+            ));
+        }
+        Ok(format!(
+            "\n## {}\n\n{}\n\n{}\n",
+            self.heading,
+            self.intro,
+            figures.join("\n\n")
+        ))
+    }
+}
+
+/// `(alt text, file)` of a Markdown image line `![alt](file)`.
+fn image(line: &str) -> Option<(&str, &str)> {
+    let rest = line.trim().strip_prefix("![")?;
+    let (alt, rest) = rest.split_once("](")?;
+    Some((alt, rest.strip_suffix(')')?))
+}
+
 /// Whether a description is the scaffold's prompt rather than a real description.
 pub fn is_prompt(description: &str) -> bool {
     PROMPT_MARKERS.iter().any(|m| description.contains(m))
@@ -53,6 +141,15 @@ pub fn write(root: &Path, out_root: &Path, names: &[String]) -> Result<(), Strin
     }
     if out_root.join("performance").exists() || root.join("reports/performance").exists() {
         text.push_str("- [performance](performance/README.md): timings of the kernels (`cargo xtask bench`; not byte-reproducible)\n");
+    }
+    let committed = root.join("reports");
+    for featured in FEATURED {
+        // From this run's report, or the committed one when the experiment was not run.
+        let dir = [out_root, committed.as_path()]
+            .into_iter()
+            .find(|d| d.join(featured.experiment).join("README.md").exists())
+            .unwrap_or(out_root);
+        text.push_str(&featured.section(dir)?);
     }
     let path = out_root.join("README.md");
     let tmp = out_root.join(format!(".README.md.{}.tmp", std::process::id()));
@@ -86,6 +183,29 @@ mod tests {
 
     fn description_ok(root: &Path, name: &str) -> bool {
         description(root, name).is_ok()
+    }
+
+    /// The featured figures come with their captions and paths relative to reports/, the
+    /// excluded ones are left out, and a report without them is an error, not a silent gap.
+    #[test]
+    fn featured_figures_are_taken_from_the_report_with_their_captions() {
+        let root = std::env::temp_dir().join(format!("xtask-featured-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("spectral-vs-general")).unwrap();
+        let report =
+            "# R\n\n![A](figure1_spectral.svg)\n\n*cap a*\n\n![B](figure1_spectral_log.svg)\n\n\
+                      *cap b*\n\n![C](figure1_panel_alpha0p1.svg)\n\ntext\n";
+        std::fs::write(root.join("spectral-vs-general/README.md"), report).unwrap();
+        let section = FEATURED[0].section(&root).unwrap();
+        assert!(section.contains("![A](spectral-vs-general/figure1_spectral.svg)\n\n*cap a*"));
+        assert!(section.contains("![C](spectral-vs-general/figure1_panel_alpha0p1.svg)\n"));
+        assert!(
+            !section.contains("_log") && !section.contains("text"),
+            "{section}"
+        );
+        assert!(FEATURED[1].section(&root).is_err());
+        assert_eq!(FEATURED[0].section(&root.join("none")).unwrap(), "");
+        let _ = std::fs::remove_dir_all(&root);
     }
 
     #[test]

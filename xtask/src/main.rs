@@ -25,9 +25,13 @@ struct Task {
 const TASKS: &[Task] = &[
     Task {
         name: "reproduce",
-        usage: "reproduce [--check] [NAME...]  run every experiment (or the named ones) and write reports/;\n\
+        usage: "reproduce [--check] [--render-only] [NAME...]\n\
+                \x20                               run every experiment (or the named ones) and write reports/;\n\
                 \x20                               --check regenerates into a temporary directory and fails,\n\
-                \x20                               listing the files, if anything differs from reports/",
+                \x20                               listing the files, if anything differs from reports/ (or\n\
+                \x20                               from the report re-rendered from its own saved data);\n\
+                \x20                               --render-only re-renders from the data saved in reports/\n\
+                \x20                               (a caption or sentence change, no Monte Carlo)",
         run: reproduce::main,
     },
     Task {

@@ -5,7 +5,13 @@
 //!
 //! With `--check`, everything is regenerated into a temporary directory and compared byte for
 //! byte with the committed `reports/` (ignoring `run-info.json`: wall-clock timings and the
-//! git revision, which are also kept out of git).
+//! git revision, which are also kept out of git), and each fresh report is also re-rendered
+//! from the data it saved (`--render-from`) and compared with itself.
+//!
+//! With `--render-only`, no experiment measures anything: each report is re-rendered from the
+//! data saved in `reports/<name>/` (its `manifest.json` and `data/*.json`), so a changed caption
+//! or sentence in `report.md` or a `report` function is published in seconds. With `--check`
+//! as well, the committed reports are compared with their re-rendering.
 //!
 //! One run at a time per checkout: a second `reproduce` waits for the first (an OS lock on
 //! `reports/.reproduce.lock`, released however the holder exits). Each experiment stages its
@@ -30,12 +36,14 @@ const PARENT_PID_ENV: &str = "MFFLOW_PARENT_PID";
 /// Runs the task with its arguments.
 pub fn main(root: &Path, args: &[String]) -> Result<(), String> {
     let check = args.iter().any(|a| a == "--check");
+    let render_only = args.iter().any(|a| a == "--render-only");
     if let Some(flag) = args
         .iter()
-        .find(|a| a.starts_with('-') && a.as_str() != "--check")
+        .find(|a| a.starts_with('-') && !["--check", "--render-only"].contains(&a.as_str()))
     {
         return Err(format!(
-            "`reproduce` has no option `{flag}` (usage: cargo xtask reproduce [--check] [NAME...])"
+            "`reproduce` has no option `{flag}` (usage: cargo xtask reproduce [--check] \
+             [--render-only] [NAME...])"
         ));
     }
     let all = experiments(root)?;
@@ -84,7 +92,12 @@ pub fn main(root: &Path, args: &[String]) -> Result<(), String> {
     } else {
         reports.clone()
     };
-    let result = run_and_index(root, &out_root, &all, &selected);
+    let source = if render_only {
+        Source::Saved(&reports)
+    } else {
+        Source::Measure
+    };
+    let result = run_and_index(root, &out_root, &all, &selected, source);
     if !check {
         result?;
         let written: Vec<String> = selected.iter().map(|n| format!("{n}/")).collect();
@@ -99,6 +112,9 @@ pub fn main(root: &Path, args: &[String]) -> Result<(), String> {
     }
     let compared = result.map(|()| {
         let mut differences = Vec::new();
+        if !render_only {
+            rerender_and_compare(root, &out_root, &selected, &mut differences)?;
+        }
         for name in &selected {
             compare_dirs(
                 &reports.join(name),
@@ -113,10 +129,10 @@ pub fn main(root: &Path, args: &[String]) -> Result<(), String> {
             "README.md",
             &mut differences,
         );
-        differences
+        Ok::<_, String>(differences)
     });
     let _ = std::fs::remove_dir_all(&out_root);
-    let differences = compared?;
+    let differences = compared??;
     if differences.is_empty() {
         eprintln!(
             "xtask: done: {}/ is reproduced byte for byte ({} experiment(s) regenerated in a \
@@ -133,12 +149,57 @@ pub fn main(root: &Path, args: &[String]) -> Result<(), String> {
     }
 }
 
+/// Where the experiments take their data from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// Measure everything from the committed configs.
+    Measure,
+    /// Re-render from the data saved in `<dir>/<name>/` (`--render-from`).
+    Saved(&'a Path),
+}
+
+/// Re-renders every fresh report in `out_root/<name>` from its own saved data into a scratch
+/// directory and records any file that differs: a report must be a function of its data.
+fn rerender_and_compare(
+    root: &Path,
+    out_root: &Path,
+    selected: &[String],
+    differences: &mut Vec<String>,
+) -> Result<(), String> {
+    let again = out_root.join(".rerendered");
+    for name in selected {
+        phase(&format!("re-rendering {name} from its saved data"));
+        run(experiment(root, name)
+            .arg("--render-from")
+            .arg(out_root.join(name))
+            .arg("--out")
+            .arg(again.join(name)))?;
+        compare_dirs(
+            &out_root.join(name),
+            &again.join(name),
+            &format!("{name} (re-rendered from its data)"),
+            differences,
+        );
+    }
+    let _ = std::fs::remove_dir_all(&again);
+    Ok(())
+}
+
+/// The built binary of experiment `name`, run from the workspace root.
+fn experiment(root: &Path, name: &str) -> Command {
+    let mut cmd = Command::new(target_dir(root).join("release").join(name));
+    cmd.current_dir(root)
+        .env(PARENT_PID_ENV, std::process::id().to_string());
+    cmd
+}
+
 /// Phases 2 and 3: every selected experiment into `out_root/<name>`, then the index.
 fn run_and_index(
     root: &Path,
     out_root: &Path,
     all: &[String],
     selected: &[String],
+    source: Source,
 ) -> Result<(), String> {
     for (i, name) in selected.iter().enumerate() {
         phase(&format!(
@@ -147,13 +208,14 @@ fn run_and_index(
             selected.len()
         ));
         let started = std::time::Instant::now();
-        run(Command::new(target_dir(root).join("release").join(name))
-            .current_dir(root)
-            .env(PARENT_PID_ENV, std::process::id().to_string())
-            .arg("--config")
-            .arg(root.join("experiments").join(name).join("config.toml"))
-            .arg("--out")
-            .arg(out_root.join(name)))?;
+        let mut cmd = experiment(root, name);
+        match source {
+            Source::Measure => cmd
+                .arg("--config")
+                .arg(root.join("experiments").join(name).join("config.toml")),
+            Source::Saved(dir) => cmd.arg("--render-from").arg(dir.join(name)),
+        };
+        run(cmd.arg("--out").arg(out_root.join(name)))?;
         eprintln!(
             "xtask: {name} done in {:.1} s",
             started.elapsed().as_secs_f64()

@@ -11,8 +11,11 @@ use mfflow_lab::plot::{LinePlot, Series};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::Result;
+use serde::{Deserialize, Serialize};
 
-/// What part 1 measured.
+/// What part 1 measured: saved as `data/learning.json`, from which `--render-from` renders
+/// the report again without measuring (so it holds measurements, never prose).
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     /// The target's eigenvalues, descending.
     pub l: Vec<f64>,

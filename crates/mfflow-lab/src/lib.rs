@@ -19,9 +19,11 @@
 //!   when a check computed from the data holds. Every placeholder must be filled, every value
 //!   used, and no result may be written as a bare number, so prose cannot silently go stale.
 //! - [`run`]: the run object an experiment's `main.rs` drives: config, seeds, outputs, report
-//!   and timings, one `measure` → data → `report` part at a time.
+//!   and timings, one `measure` → data → `report` part at a time; each part's data is saved
+//!   (`data/<part>.json`) so `--render-from` re-renders a report without measuring.
 //! - [`progress`]: indicatif bars, hidden when stderr is not a terminal.
 //! - [`instances`]: Gaussian matrices, random orthonormal frames, targets in a random basis.
+//! - [`saved`]: how the core's result types are saved in a part's data file.
 //! - [`smoke`]: what every experiment's smoke test runs and checks.
 //! - [`stats`]: quantiles with distribution-free confidence intervals, Wilson intervals,
 //!   Kolmogorov–Smirnov distances and critical values, sorting.
@@ -34,6 +36,7 @@ pub mod plot;
 pub mod progress;
 pub mod report;
 pub mod run;
+pub mod saved;
 pub mod seeds;
 pub mod smoke;
 pub mod stats;

@@ -29,7 +29,8 @@ const COLOURS: [RGBColor; 8] = [
 /// (thin) or as markers only.
 #[derive(Debug, Clone)]
 pub struct Series {
-    /// Legend entry.
+    /// Legend entry. An empty name gives no entry of its own: for a curve drawn in the colour
+    /// of a listed series whose entry names it too (e.g. several modes at one alpha).
     pub name: String,
     /// `(x, y)` points; non-finite ones (and non-positive ones on a log axis) are skipped.
     pub points: Vec<(f64, f64)>,
@@ -117,6 +118,9 @@ pub struct LinePlot {
 /// unlabelled (none above `0.1` on some figures) and stops labelling over wide ranges. Narrower
 /// log axes keep plotters' labels (`4`, `10`, `20`, …).
 const MAX_NATIVE_DECADES: f64 = 2.5;
+
+/// Opacity of a confidence band's fill (its edges are drawn as thin lines too).
+const BAND_OPACITY: f64 = 0.3;
 
 /// The drawing is made on a canvas this many times finer than the displayed size.
 const SCALE: u32 = 4;
@@ -305,6 +309,9 @@ impl LinePlot {
         let x = 10i32;
         let at = |x: i32, y: i32| (x * SCALE as i32, y * SCALE as i32);
         for (k, s) in self.series.iter().enumerate() {
+            if s.name.is_empty() {
+                continue;
+            }
             let colour = COLOURS[s.colour.unwrap_or(k) % COLOURS.len()];
             let drawable = s.points.iter().any(|&(a, b)| {
                 a.is_finite()
@@ -319,7 +326,7 @@ impl LinePlot {
             if s.band.is_some() {
                 area.draw(&Rectangle::new(
                     [at(x, y - 5), at(x + 22, y + 5)],
-                    colour.mix(0.18).filled(),
+                    colour.mix(BAND_OPACITY).filled(),
                 ))
                 .map_err(draw_err)?;
             }
@@ -341,16 +348,19 @@ impl LinePlot {
             y += line_height * wrap(&name, 34).len() as i32 + 8;
         }
         if !self.markers.is_empty() {
-            area.draw(&PathElement::new(
-                vec![at(x, y), at(x + 8, y)],
-                COLOURS[6].mix(0.6).stroke_width(px(1)),
-            ))
-            .map_err(draw_err)?;
-            area.draw(&PathElement::new(
-                vec![at(x + 13, y), at(x + 22, y)],
-                COLOURS[6].mix(0.6).stroke_width(px(1)),
-            ))
-            .map_err(draw_err)?;
+            // The swatch is in the markers' colour when they share one (grey when they take
+            // the colours of several curves).
+            let colour = match self.marker_colour() {
+                Some(c) => COLOURS[c % COLOURS.len()].mix(0.8),
+                None => COLOURS[6].mix(0.6),
+            };
+            for (a, b) in [(0, 8), (13, 22)] {
+                area.draw(&PathElement::new(
+                    vec![at(x + a, y), at(x + b, y)],
+                    colour.stroke_width(px(1)),
+                ))
+                .map_err(draw_err)?;
+            }
             for (i, part) in wrap(&self.marker_label, 34).iter().enumerate() {
                 let ty = y - 6 + i as i32 * line_height;
                 area.draw(&Text::new(part.clone(), at(x + 30, ty), font.clone()))
@@ -417,9 +427,21 @@ impl LinePlot {
                     chart
                         .draw_series(std::iter::once(Polygon::new(
                             poly,
-                            colour.mix(0.18).filled(),
+                            colour.mix(BAND_OPACITY).filled(),
                         )))
                         .map_err(draw_err)?;
+                    // The band's edges as thin lines: a narrow band stays visible.
+                    for edge in [
+                        b.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(),
+                        b.iter().map(|p| (p.0, p.2)).collect(),
+                    ] {
+                        chart
+                            .draw_series(LineSeries::new(
+                                edge,
+                                colour.mix(0.7).stroke_width(px(1) / 2),
+                            ))
+                            .map_err(draw_err)?;
+                    }
                 }
             }
         }
@@ -451,6 +473,18 @@ impl LinePlot {
 }
 
 impl LinePlot {
+    /// The colour index every marker line shares, if they share one.
+    fn marker_colour(&self) -> Option<usize> {
+        let colour = |m: &Marker| match *m {
+            Marker::Vertical(_, c) | Marker::Horizontal(_, c) => c % COLOURS.len(),
+        };
+        let first = colour(self.markers.first()?);
+        self.markers
+            .iter()
+            .all(|m| colour(m) == first)
+            .then_some(first)
+    }
+
     /// How many tick labels an axis asks plotters for: on a decades axis spanning two or more
     /// decades, few enough that the step is a whole number of decades (plotters picks the finest
     /// 1-2-5 step that fits), so every label is an exact power of ten.

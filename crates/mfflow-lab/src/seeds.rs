@@ -50,6 +50,15 @@ impl Seeds {
         ChaCha8Rng::from_seed(key)
     }
 
+    /// Records `names` as drawn, without drawing: a report re-rendered from saved data
+    /// (`--render-from`) lists the streams of the run that measured the data.
+    pub fn record_used(&self, names: impl IntoIterator<Item = String>) {
+        self.used
+            .lock()
+            .expect("seed registry poisoned")
+            .extend(names);
+    }
+
     /// The stream names used so far, sorted.
     pub fn used(&self) -> Vec<String> {
         self.used

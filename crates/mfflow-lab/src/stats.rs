@@ -7,7 +7,7 @@
 //! card's dependency list has no statistics crate.
 
 /// A sample quantile with its confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct QuantileEstimate {
     /// The probability `p` of the quantile `q_p` (`P(X ≤ q_p) = p`).
     pub p: f64,

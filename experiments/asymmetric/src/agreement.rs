@@ -10,12 +10,14 @@ use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::Result;
+use serde::{Deserialize, Serialize};
 
 /// The tolerance the integrator is run at, and the agreement expected from it.
 const RTOL: f64 = 1e-12;
 const EXPECTED: f64 = 1e-10;
 
 /// One instance `[m, n, rank, r]` of the config, measured.
+#[derive(Serialize, Deserialize)]
 pub struct Instance {
     dims: [usize; 4],
     /// Largest entrywise difference of the products, integrator against exact.
@@ -29,6 +31,7 @@ pub struct Instance {
 }
 
 /// What section 1 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     alpha: f64,
     eta: f64,

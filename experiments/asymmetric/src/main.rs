@@ -14,8 +14,9 @@
 //!    positive eigenvalues of Ȳ (the singular values of Y), predict the measured windows.
 //!
 //! The prose of the report is in `report.md` beside this crate. This file is the table of
-//! contents: each part is a module with `measure` (config and seeds → data) and `report`
-//! (data → CSV, figures, tables and checked sentences).
+//! contents: each part is a module with `measure` (config and seeds → data, saved as
+//! `data/<part>.json`) and `report` (data → CSV, figures, tables and checked sentences), so
+//! `--render-from DIR` re-renders the report without measuring.
 
 mod agreement;
 mod config;
@@ -24,30 +25,24 @@ mod singular_values;
 mod unbalanced;
 mod windows;
 
-use mfflow_lab::run::Run;
-use mfflow_lab::{cli, Result};
 use std::process::ExitCode;
 
-const NAME: &str = "asymmetric";
-const TEMPLATE: &str = include_str!("../report.md");
-
 fn main() -> ExitCode {
-    cli::main(
-        NAME,
+    mfflow_lab::run::main::<config::Config>(
+        "asymmetric",
+        include_str!("../report.md"),
         concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"),
-        run,
+        |c| c.master_seed,
+        |run| {
+            run.part("agreement", agreement::measure, agreement::report)?;
+            run.part(
+                "singular values",
+                singular_values::measure,
+                singular_values::report,
+            )?;
+            run.part("unbalanced", unbalanced::measure, unbalanced::report)?;
+            run.part("windows", windows::measure, windows::report)?;
+            Ok(())
+        },
     )
-}
-
-fn run(args: &cli::Args) -> Result<()> {
-    let mut run = Run::<config::Config>::start(NAME, TEMPLATE, args, |c| c.master_seed)?;
-    run.part("agreement", agreement::measure, agreement::report)?;
-    run.part(
-        "singular values",
-        singular_values::measure,
-        singular_values::report,
-    )?;
-    run.part("unbalanced", unbalanced::measure, unbalanced::report)?;
-    run.part("windows", windows::measure, windows::report)?;
-    run.finish()
 }

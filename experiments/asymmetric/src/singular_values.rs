@@ -10,8 +10,10 @@ use mfflow_lab::plot::{LinePlot, Marker, Series};
 use mfflow_lab::report::{figure_markdown, Report};
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::{progress, Result};
+use serde::{Deserialize, Serialize};
 
 /// One `(r, alpha)`: the curves and the half-times.
+#[derive(Serialize, Deserialize)]
 pub struct Case {
     r: usize,
     alpha: f64,
@@ -25,6 +27,7 @@ pub struct Case {
 }
 
 /// What section 2 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     m: usize,
     n: usize,
@@ -149,7 +152,14 @@ fn case_figure(data: &Data, case: &Case, out: &Outputs) -> Result<String> {
         "singular value of U V^T (log scale)",
     );
     plot.log_y = true;
+    // A singular value that is zero throughout (beyond the rank r of U V^T) has nothing to
+    // draw on a log scale: it is said in the caption, not given a legend entry.
+    let mut zero = Vec::new();
     for i in 0..k_show.min(case.sigma_t[0].len()) {
+        if case.sigma_t.iter().all(|e| e[i] <= 0.0) {
+            zero.push(format!("sigma_{}", i + 1));
+            continue;
+        }
         let pts = case
             .times
             .iter()
@@ -159,6 +169,14 @@ fn case_figure(data: &Data, case: &Case, out: &Outputs) -> Result<String> {
         plot.series
             .push(Series::line(format!("sigma_{}", i + 1), pts));
     }
+    let zero = match zero.len() {
+        0 => String::new(),
+        _ => format!(
+            " {} is exactly zero at every time (U V^T has rank at most r = {}), so it is not drawn.",
+            zero.join(", "),
+            case.r
+        ),
+    };
     for (i, s) in data.sigma.iter().enumerate() {
         plot.markers.push(Marker::Horizontal(*s, i));
     }
@@ -168,7 +186,7 @@ fn case_figure(data: &Data, case: &Case, out: &Outputs) -> Result<String> {
         &name,
         &plot,
         &format!(
-            "r = {}, alpha = {}: the {k_show} largest singular values of U V^T(t) (at most min(r, rank) = {} can be learned). Dashed: the singular values of Y. Data: {name}.csv.",
+            "r = {}, alpha = {}: the {k_show} largest singular values of U V^T(t) (at most min(r, rank) = {} can be learned).{zero} Dashed: the singular values of Y. Data: {name}.csv.",
             case.r,
             short(case.alpha, 1),
             case.learned

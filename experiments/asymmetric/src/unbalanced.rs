@@ -16,8 +16,10 @@ use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::stats::least_squares_slope;
 use mfflow_lab::{lab_err, Result};
+use serde::{Deserialize, Serialize};
 
 /// One `(alpha, rho)`.
+#[derive(Serialize, Deserialize)]
 pub struct Start {
     alpha: f64,
     rho: f64,
@@ -32,6 +34,7 @@ pub struct Start {
 }
 
 /// What section 3 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     alphas: Vec<f64>,
     rhos: Vec<f64>,

@@ -1,6 +1,7 @@
-//! Smoke test: the binary runs end to end on a tiny configuration and fills its report.
+//! Smoke test: the binary runs end to end on a tiny configuration fills its report,
+//! re-renders it byte-identically from its saved data, and refuses bad configs.
 
-use mfflow_lab::smoke::{expect_each_rejected, expect_rejected, expect_report, Scratch};
+use mfflow_lab::smoke::Smoke;
 
 const TINY: &str = r#"
 master_seed = 9
@@ -25,31 +26,24 @@ general_window_alphas = [1e-8]
 "#;
 
 #[test]
-fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
-    let scratch = Scratch::new("asymmetric");
-    let out = scratch.join("report");
-    let bin = env!("CARGO_BIN_EXE_asymmetric");
-    let readme = expect_report(
-        &scratch.run(bin, TINY, &out, None),
-        &out,
-        &[
+fn runs_on_a_tiny_config_rerenders_and_rejects_bad_ones() {
+    Smoke {
+        tag: "asymmetric",
+        binary: env!("CARGO_BIN_EXE_asymmetric"),
+        config: TINY,
+        files: &[
             "agreement.csv",
             "unbalanced.csv",
             "unbalanced_figure.svg",
             "windows.csv",
             "manifest.json",
+            "data/windows.json",
         ],
-    );
-    let bad = TINY.replace("rank = 2", "rank = 3");
-    expect_rejected(&scratch.run(bin, &bad, &out, None), "rank", &out, &readme);
-    // Stated limits: alphas in [1e-300, 10], grids of at most 100000 points, GD steps >= 1e-5.
-    expect_each_rejected(
-        &scratch,
-        bin,
-        TINY,
-        &out,
-        &readme,
-        &[
+        threads: None,
+        bad: ("rank = 2", "rank = 3", "rank"),
+        // Stated limits: alphas in [1e-300, 10], grids of at most 100000 points, GD steps
+        // >= 1e-5.
+        limits: &[
             (
                 "agreement_alpha = 1e-3",
                 "agreement_alpha = 5e-324",
@@ -64,5 +58,6 @@ fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
             ("time_points = 20", "time_points = 100000000", "time_points"),
             ("gd_eta = 2e-3", "gd_eta = 1e-9", "gd_eta"),
         ],
-    );
+    }
+    .check();
 }

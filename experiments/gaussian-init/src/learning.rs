@@ -13,11 +13,13 @@ use mfflow_lab::seeds::Seeds;
 use mfflow_lab::stats::{quantile, sorted, wilson};
 use mfflow_lab::{progress, Result};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 // ---------------------------------------------------------------------------------------------
 // Part 3: how often learning is incremental.
 
 /// One random shape, at every α of the grid.
+#[derive(Serialize, Deserialize)]
 pub(crate) struct ShapeOutcome {
     /// `M` of the shape (entries `N(0, 1)`).
     pub(crate) m: f64,
@@ -26,16 +28,20 @@ pub(crate) struct ShapeOutcome {
     /// The same under the best split of `W(0)` ([`split_invariant_alpha`]), `N(0, 1)` units.
     pub(crate) alpha_split: f64,
     /// Incremental learning measured on the exact trajectory: it comes within ε of every `Ŷ_k`.
+    #[serde(with = "mfflow_lab::saved::bits")]
     pub(crate) incremental: Vec<bool>,
     /// Theorem 4 applies.
+    #[serde(with = "mfflow_lab::saved::bits")]
     pub(crate) applies: Vec<bool>,
     /// The theorem's intervals are all nonempty and the error is ≤ ε on each of them.
+    #[serde(with = "mfflow_lab::saved::bits")]
     pub(crate) holds_on_intervals: Vec<bool>,
     /// Largest measured error on the intervals, relative to ε, where the theorem applies.
     pub(crate) worst_where_applies: f64,
 }
 
 /// One `(n, r)` of part 3.
+#[derive(Serialize, Deserialize)]
 pub(crate) struct LearningCase {
     pub(crate) n: usize,
     pub(crate) r: usize,

@@ -12,14 +12,14 @@
 //!    comes within ε of every `Ŷ_k`), and the probability that the theorem applies and its
 //!    conclusion holds on its intervals, against `α`: how conservative the theorem is.
 //!
-//! The prose of the report is in `report.md` beside this crate. The parts are modules:
+//! The prose of the report is in `report.md` beside this crate. Each part's data is saved as
+//! `data/<part>.json`, so `--render-from DIR` re-renders the report without measuring. The
+//! parts are modules:
 //! `spectra` (part 1, measurement) and `spectra_report`, `required_alpha` (part 2, read from the
 //! part-1 summaries), `learning` (part 3); this file runs them in order.
 
 use mfflow_lab::output::short;
 use mfflow_lab::report::Report;
-use mfflow_lab::run::Run;
-use mfflow_lab::{cli, Result};
 use std::process::ExitCode;
 
 mod config;
@@ -34,48 +34,45 @@ use required_alpha::*;
 use spectra::*;
 use spectra_report::*;
 
-const NAME: &str = "gaussian-init";
-const TEMPLATE: &str = include_str!("../report.md");
 /// Level of the Kolmogorov–Smirnov test against Edelman's law.
 const KS_LEVEL: f64 = 0.05;
 /// Standard deviations of the Wilson intervals of the measured proportions (95%).
 const WILSON_Z: f64 = 1.96;
 
 fn main() -> ExitCode {
-    cli::main(
-        NAME,
+    mfflow_lab::run::main::<Config>(
+        "gaussian-init",
+        include_str!("../report.md"),
         concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"),
-        run,
-    )
-}
-
-fn run(args: &cli::Args) -> Result<()> {
-    let mut run = Run::<Config>::start(NAME, TEMPLATE, args, |c| c.master_seed)?;
-    let cfg = run.cfg.clone();
-    run.part(
-        "setup",
-        |_, _| Ok(()),
-        |_, _, report| {
-            setup(&cfg, report);
+        |c| c.master_seed,
+        |run| {
+            let cfg = run.cfg.clone();
+            run.part(
+                "setup",
+                |_, _| Ok(()),
+                |_, _, report| {
+                    setup(&cfg, report);
+                    Ok(())
+                },
+            )?;
+            let summaries = run.part(
+                "spectra",
+                |cfg, seeds| Ok(summarize(cfg, &sample_spectra(cfg, seeds)?)),
+                |summaries, out, report| report_spectra(&cfg, summaries, out, report),
+            )?;
+            run.part(
+                "required alpha",
+                |_, _| Ok(()),
+                |_, out, report| report_required_alpha(&cfg, &summaries, out, report),
+            )?;
+            run.part("learning", sample_learning, |cases, out, report| {
+                report_learning(&cfg, &summaries, cases, out, report)?;
+                work(&cfg, cases, report);
+                Ok(())
+            })?;
             Ok(())
         },
-    )?;
-    let summaries = run.part(
-        "spectra",
-        |cfg, seeds| Ok(summarize(cfg, &sample_spectra(cfg, seeds)?)),
-        |summaries, out, report| report_spectra(&cfg, summaries, out, report),
-    )?;
-    run.part(
-        "required alpha",
-        |_, _| Ok(()),
-        |_, out, report| report_required_alpha(&cfg, &summaries, out, report),
-    )?;
-    run.part("learning", sample_learning, |cases, out, report| {
-        report_learning(&cfg, &summaries, cases, out, report)?;
-        work(&cfg, cases, report);
-        Ok(())
-    })?;
-    run.finish()
+    )
 }
 
 /// The setup paragraph: sizes, ratios, draws, confidence, deltas, target and eps.

@@ -3,7 +3,7 @@
 use crate::{config::*, spectra::*, spectra_report::*};
 use mfflow::theorems::theorem4_largest_alpha;
 use mfflow_lab::output::{num, short, Outputs};
-use mfflow_lab::plot::{LinePlot, Series};
+use mfflow_lab::plot::Series;
 use mfflow_lab::report::Report;
 use mfflow_lab::stats::least_squares_slope;
 use mfflow_lab::Result;
@@ -21,16 +21,14 @@ pub(crate) fn report_required_alpha(
     let required = |m: f64| theorem4_largest_alpha(l, cfg.eps, m).expect("validated target/eps");
     let di = cfg.deltas.len() - 1;
     let mut rows = Vec::new();
-    let mut plot = LinePlot::new(
+    let mut plot = against_n(
         format!(
             "Largest alpha for Theorem 4 with M = M_delta, delta = {}",
             cfg.deltas[di]
         ),
-        "n (log scale)",
         "alpha (log scale)",
+        true,
     );
-    plot.log_x = true;
-    plot.log_y = true;
     for (j, &q) in cfg.ratios.iter().enumerate() {
         let mut unit = Vec::new();
         let mut per_column = Vec::new();

@@ -12,12 +12,13 @@ use mfflow_lab::seeds::Seeds;
 use mfflow_lab::stats::{quantile, sorted, QuantileEstimate};
 use mfflow_lab::{progress, Result};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 // ---------------------------------------------------------------------------------------------
 // Part 1: spectra of W̄₀ = Ū₀ Ū₀ᵀ.
 
 /// Extreme eigenvalues of one `W̄₀` (entries `N(0, 1)`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub(crate) struct Extremes {
     pub(crate) max: f64,
     pub(crate) min: f64,
@@ -125,6 +126,7 @@ impl Scaling {
 }
 
 /// What part 1 measured for one `(n, r)`.
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Summary {
     pub(crate) n: usize,
     pub(crate) r: usize,
@@ -143,6 +145,9 @@ pub(crate) struct Summary {
     /// Largest `n ε_mach λ_max / λ_min` over the draws: a bound on the relative error of the
     /// computed `λ_min` (eigenvalues of the Gram matrix have absolute error ~ n ε ‖W̄₀‖).
     pub(crate) lambda_min_rel_error: f64,
+    /// The same bound over the draws that decide `M_δ` at the smallest δ: those with `M`
+    /// (`N(0, 1)` entries) up to the upper end of its confidence interval.
+    pub(crate) lambda_min_rel_error_at_quantile: f64,
 }
 
 /// The largest size `a` of `W(0) = a W̄₀` (`W̄₀` the `N(0, 1)` draw) for which Theorem 4
@@ -185,7 +190,7 @@ pub(crate) fn summarize(cfg: &Config, spectra: &Spectra) -> Vec<Vec<Summary>> {
                         (r == n).then(|| sorted(draws.iter().map(|e| n as f64 * e.min).collect()));
                     let sorted_m =
                         Scaling::ALL.map(|s| sorted(draws.iter().map(|e| s.m(*e, r)).collect()));
-                    let m_quantiles = cfg
+                    let m_quantiles: Vec<[QuantileEstimate; 3]> = cfg
                         .deltas
                         .iter()
                         .map(|&delta| {
@@ -205,9 +210,14 @@ pub(crate) fn summarize(cfg: &Config, spectra: &Spectra) -> Vec<Vec<Summary>> {
                         .iter()
                         .map(|&delta| quantile(&split, delta, cfg.confidence))
                         .collect();
-                    let lambda_min_rel_error = draws
+                    let rel_error = |e: &&Extremes| n as f64 * f64::EPSILON * e.max / e.min;
+                    let lambda_min_rel_error =
+                        draws.iter().map(|e| rel_error(&e)).fold(0.0, f64::max);
+                    let m_hi = m_quantiles.last().expect("validated non-empty")[0].hi;
+                    let lambda_min_rel_error_at_quantile = draws
                         .iter()
-                        .map(|e| n as f64 * f64::EPSILON * e.max / e.min)
+                        .filter(|e| Scaling::Unit.m(**e, r) <= m_hi)
+                        .map(|e| rel_error(&e))
                         .fold(0.0, f64::max);
                     Summary {
                         n,
@@ -218,6 +228,7 @@ pub(crate) fn summarize(cfg: &Config, spectra: &Spectra) -> Vec<Vec<Summary>> {
                         m_quantiles,
                         split_alpha,
                         lambda_min_rel_error,
+                        lambda_min_rel_error_at_quantile,
                     }
                 })
                 .collect()

@@ -35,6 +35,7 @@ fn spectra_csv(cfg: &Config, summaries: &[Vec<Summary>], out: &Outputs) -> Resul
             num(s.max_over_edge.1),
             s.min_over_edge.map_or("".into(), |m| num(m.0)),
             s.min_over_edge.map_or("".into(), |m| num(m.1)),
+            num(s.lambda_min_rel_error_at_quantile),
             num(s.lambda_min_rel_error),
         ];
         for q in s.m_quantiles.iter().flatten() {
@@ -49,7 +50,8 @@ fn spectra_csv(cfg: &Config, summaries: &[Vec<Summary>], out: &Outputs) -> Resul
         "p99_lmax_over_edge",
         "median_lmin_over_edge",
         "p01_lmin_over_edge",
-        "lmin_rel_error_bound",
+        "lmin_rel_error_bound_at_M_delta",
+        "lmin_rel_error_bound_worst",
     ]
     .map(String::from)
     .to_vec();
@@ -77,28 +79,18 @@ fn edges(
     report: &mut Report,
 ) -> Result<()> {
     // Edges: λ_max and λ_min over their Marchenko–Pastur / Bai–Yin edges.
-    let sizes: Vec<f64> = cfg.sizes.iter().map(|&n| n as f64).collect();
-    let mut edge_plot = LinePlot::new(
+    let mut edge_plot = against_n(
         "Extreme eigenvalues of W0bar over the edges (sqrt(r) +- sqrt(n))^2",
-        "n (log scale)",
         "median ratio to the edge",
+        false,
     );
-    edge_plot.log_x = true;
     for (j, &q) in cfg.ratios.iter().enumerate() {
-        let pts = sizes
-            .iter()
-            .zip(summaries)
-            .map(|(&n, s)| (n, s[j].max_over_edge.0))
-            .collect();
+        let pts = over_n(summaries, j, |s| s.max_over_edge.0);
         edge_plot
             .series
             .push(Series::line(format!("lambda_max, r/n = {q}"), pts).coloured(j));
         if q > 1.0 {
-            let pts = sizes
-                .iter()
-                .zip(summaries)
-                .map(|(&n, s)| (n, s[j].min_over_edge.expect("r > n").0))
-                .collect();
+            let pts = over_n(summaries, j, |s| s.min_over_edge.expect("r > n").0);
             edge_plot
                 .series
                 .push(Series::markers(format!("lambda_min, r/n = {q}"), pts).coloured(j));
@@ -197,7 +189,7 @@ fn edelman_square(
     out: &Outputs,
     report: &mut Report,
 ) -> Result<()> {
-    let mut ks_rows = Vec::new();
+    let (mut ks_rows, mut ks_csv, mut ecdf_csv) = (Vec::new(), Vec::new(), Vec::new());
     let mut plot = edelman_plot();
     let median_limit = (-1.0 + (1.0 + 2.0 * 2f64.ln()).sqrt()).powi(2);
     let critical = ks_critical(cfg.draws, KS_LEVEL);
@@ -221,15 +213,42 @@ fn edelman_square(
             format!("[{}, {}]", short(median.lo, 4), short(median.hi, 4)),
             short(ks, 3),
         ]);
+        ks_csv.push(vec![
+            row[j].n.to_string(),
+            num(median.value),
+            num(median.lo),
+            num(median.hi),
+            num(ks),
+            num(critical),
+        ]);
         if i == 0 || i + 1 == summaries.len() {
-            plot.series.push(empirical(sample, row[j].n, i));
+            let series = empirical(sample, row[j].n, i);
+            let rows = series
+                .points
+                .iter()
+                .map(|&(x, p)| vec![row[j].n.to_string(), num(x), num(p)]);
+            ecdf_csv.extend(rows);
+            plot.series.push(series);
         }
     }
+    out.csv(
+        "edelman.csv",
+        &[
+            "n",
+            "median_n_lambda_min",
+            "median_lo",
+            "median_hi",
+            "ks_distance",
+            "ks_critical",
+        ],
+        &ks_csv,
+    )?;
+    out.csv("edelman-ecdf.csv", &["n", "x", "ecdf"], &ecdf_csv)?;
     report.figure(
         out,
         "edelman_figure",
         &plot,
-        "Empirical CDF of n lambda_min(W0bar) at r = n (smallest and largest n) against Edelman's limit law. Data: spectra are re-drawn by the run; the summary is in the table below.",
+        "Empirical CDF of n lambda_min(W0bar) at r = n (smallest and largest n) against Edelman's limit law. Data: edelman-ecdf.csv (the curves drawn); the table below is edelman.csv.",
     )?;
     report.table(
         "edelman_table",
@@ -289,28 +308,21 @@ fn m_figures(
     out: &Outputs,
     report: &mut Report,
 ) -> Result<()> {
-    let sizes: Vec<f64> = cfg.sizes.iter().map(|&n| n as f64).collect();
     // M_δ figures, one per scaling.
     let mut figures = Vec::new();
     for (si, s) in Scaling::ALL.iter().enumerate() {
-        let mut plot = LinePlot::new(
+        let mut plot = against_n(
             format!("Quantiles M_delta of M, shape entries {}", s.label()),
-            "n (log scale)",
             "M_delta (log scale)",
+            true,
         );
-        plot.log_x = true;
-        plot.log_y = true;
         for (j, &q) in cfg.ratios.iter().enumerate() {
             let shown = [0, cfg.deltas.len() - 1];
             for (di, &delta) in cfg.deltas.iter().enumerate() {
                 if !shown.contains(&di) {
                     continue;
                 }
-                let pts = sizes
-                    .iter()
-                    .zip(summaries)
-                    .map(|(&n, row)| (n, row[j].m_quantiles[di][si].value))
-                    .collect();
+                let pts = over_n(summaries, j, |s| s.m_quantiles[di][si].value);
                 let name = format!("r/n = {q}, delta = {delta}");
                 plot.series.push(if di + 1 == cfg.deltas.len() {
                     Series::line(name, pts).coloured(j)
@@ -392,16 +404,13 @@ fn m_table(cfg: &Config, summaries: &[Vec<Summary>], report: &mut Report) -> Res
         short(factor(summaries.last().expect("non-empty")), 3),
     );
     report_m_shape(cfg, summaries, report);
-    // The computed λ_min of a draw has relative error ≲ n ε λ_max/λ_min ≤ n ε λ_max M; at the
-    // draws that set M_δ (up to the upper end of its CI) that is:
+    // The computed λ_min of a draw has relative error ≲ n ε λ_max/λ_min; over the draws that
+    // set M_δ (M up to the upper end of its CI), the largest is spectra.csv's
+    // lmin_rel_error_bound_at_M_delta, and over all draws lmin_rel_error_bound_worst.
     let at_quantile = summaries
         .iter()
         .flatten()
-        .map(|s| {
-            let edge = ((s.r as f64).sqrt() + (s.n as f64).sqrt()).powi(2);
-            let lambda_max = edge * s.max_over_edge.1;
-            s.n as f64 * f64::EPSILON * lambda_max * s.m_quantiles[di][0].hi
-        })
+        .map(|s| s.lambda_min_rel_error_at_quantile)
         .fold(0.0, f64::max);
     report.set("lambda_min_error", short(at_quantile, 2));
     let worst_rel = summaries
@@ -507,4 +516,24 @@ pub(crate) fn span(values: &[f64], f: impl Fn(f64) -> String) -> String {
     } else {
         format!("{} to {}", f(lo), f(hi))
     }
+}
+
+/// A figure against `n` on a log axis (and optionally a log y axis).
+pub(crate) fn against_n(title: impl Into<String>, y_label: &str, log_y: bool) -> LinePlot {
+    let mut plot = LinePlot::new(title, "n (log scale)", y_label);
+    plot.log_x = true;
+    plot.log_y = log_y;
+    plot
+}
+
+/// `(n, f(summary))` for ratio index `j` at every size.
+pub(crate) fn over_n(
+    summaries: &[Vec<Summary>],
+    j: usize,
+    f: impl Fn(&Summary) -> f64,
+) -> Vec<(f64, f64)> {
+    summaries
+        .iter()
+        .map(|row| (row[j].n as f64, f(&row[j])))
+        .collect()
 }

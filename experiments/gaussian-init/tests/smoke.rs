@@ -2,7 +2,7 @@
 //! same bytes with one and with two threads, and rejects a bad configuration without touching
 //! the previous report.
 
-use mfflow_lab::smoke::{expect_each_rejected, expect_rejected, expect_report, Scratch};
+use mfflow_lab::smoke::{expect_report, Smoke};
 
 const TINY: &str = r#"
 master_seed = 5
@@ -24,14 +24,13 @@ interval_points = 5
 "#;
 
 #[test]
-fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
-    let scratch = Scratch::new("gaussian-init");
-    let out = scratch.join("report");
+fn runs_on_a_tiny_config_rerenders_and_rejects_bad_ones() {
     let bin = env!("CARGO_BIN_EXE_gaussian-init");
-    let readme = expect_report(
-        &scratch.run(bin, TINY, &out, Some(2)),
-        &out,
-        &[
+    let (scratch, _) = Smoke {
+        tag: "gaussian-init",
+        binary: bin,
+        config: TINY,
+        files: &[
             "edge_figure.svg",
             "edelman_figure.svg",
             "m_quantiles_unit.svg",
@@ -40,38 +39,13 @@ fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
             "spectra.csv",
             "learning.csv",
             "manifest.json",
+            "data/spectra.json",
+            "data/learning.json",
         ],
-    );
-    // Parallel over draws, one seed stream per draw: the thread count changes nothing.
-    let single = scratch.join("single");
-    expect_report(&scratch.run(bin, TINY, &single, Some(1)), &single, &[]);
-    for file in [
-        "README.md",
-        "spectra.csv",
-        "learning.csv",
-        "learning-shapes.csv",
-    ] {
-        assert_eq!(
-            std::fs::read(out.join(file)).unwrap(),
-            std::fs::read(single.join(file)).unwrap(),
-            "{file} differs between 1 and 2 threads"
-        );
-    }
-    let bad = TINY.replace("ratios = [1.0, 2.0]", "ratios = [1.0, 1.3]");
-    expect_rejected(
-        &scratch.run(bin, &bad, &out, Some(2)),
-        "ratios",
-        &out,
-        &readme,
-    );
-    // Stated limits: alphas in [1e-300, 10], grids and samples of bounded size.
-    expect_each_rejected(
-        &scratch,
-        bin,
-        TINY,
-        &out,
-        &readme,
-        &[
+        threads: Some(2),
+        bad: ("ratios = [1.0, 2.0]", "ratios = [1.0, 1.3]", "ratios"),
+        // Stated limits: alphas in [1e-300, 10], grids and samples of bounded size.
+        limits: &[
             (
                 "alpha_smallest = 1e-20",
                 "alpha_smallest = 5e-324",
@@ -95,5 +69,10 @@ fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
                 "alphas_per_decade",
             ),
         ],
-    );
+    }
+    .check();
+    // Parallel over draws, one seed stream per draw: the thread count changes nothing.
+    let (out, single) = (scratch.join("report"), scratch.join("single"));
+    expect_report(&scratch.run(bin, TINY, &single, Some(1)), &single, &[]);
+    mfflow_lab::smoke::assert_same_files(&out, &single);
 }

@@ -12,8 +12,10 @@ use mfflow_lab::output::{short, Outputs};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::{lab_err, Result};
+use serde::{Deserialize, Serialize};
 
 /// One `delta`.
+#[derive(Serialize, Deserialize)]
 pub struct Shape {
     delta: f64,
     /// `M` of the full-rank shape, and the alpha used (half Theorem 4's largest for it).
@@ -27,6 +29,7 @@ pub struct Shape {
 }
 
 /// What this part measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     columns: usize,
     direction: usize,

@@ -8,8 +8,10 @@ use mfflow_lab::plot::{LinePlot, Marker, Series};
 use mfflow_lab::report::{figure_markdown, Report};
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::Result;
+use serde::{Deserialize, Serialize};
 
 /// What section 1 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     alpha: f64,
     /// The target's eigenvalues and its rank `K`.
@@ -68,16 +70,60 @@ fn figure(data: &Data, r: usize, eig: &[Vec<f64>], out: &Outputs) -> Result<Stri
         })
         .collect();
     out.csv(&format!("curves-r{r}.csv"), &header, &rows)?;
+    let moving = match r.min(n) {
+        1 => "the nonzero eigenvalue".to_string(),
+        k => format!("the {k} nonzero eigenvalues"),
+    };
+    let targets: Vec<String> = data.l[..data.k_rank].iter().map(|v| short(*v, 3)).collect();
+    let mut figures = Vec::new();
+    for log in [true, false] {
+        let (suffix, scale) = if log {
+            ("", "log")
+        } else {
+            ("_linear", "linear")
+        };
+        figures.push(figure_markdown(
+            out,
+            &format!("curves_r{r}{suffix}"),
+            &plot(data, r, eig, log, &targets),
+            &format!(
+                "r = {r}, {scale} scale: {}. Dashed: the targets l_1..l_K = {}, in the colour of the curve that \
+                 learns each. Data: curves-r{r}.csv.",
+                if log {
+                    format!("{moving} of W(t) (W has rank {r})")
+                } else {
+                    format!(
+                        "the {} eigenvalues of W(t) that are learned (the plateaus; the others stay at the alpha level, \
+                         indistinguishable from 0 here: see the log scale)",
+                        r.min(data.k_rank)
+                    )
+                },
+                targets.join(", "),
+            ),
+        )?);
+    }
+    Ok(figures.join("\n\n"))
+}
+
+/// The eigenvalues of `W(t)` against `t` with the targets dashed, on a log or linear scale.
+fn plot(data: &Data, r: usize, eig: &[Vec<f64>], log: bool, targets: &[String]) -> LinePlot {
+    let n = data.l.len();
     let mut plot = LinePlot::new(
         format!(
             "Eigenvalues of W(t), r = {r} columns, alpha = {}",
             short(data.alpha, 2)
         ),
         "time t (units of 1/eigenvalue of Y)",
-        "eigenvalue of W(t) (log scale)",
+        if log {
+            "eigenvalue of W(t) (log scale)"
+        } else {
+            "eigenvalue of W(t)"
+        },
     );
-    plot.log_y = true;
-    for i in 0..r.min(n) {
+    plot.log_y = log;
+    // On the linear scale the alpha-level eigenvalues are indistinguishable from 0.
+    let shown = if log { r.min(n) } else { r.min(data.k_rank) };
+    for i in 0..shown {
         let pts = data
             .times
             .iter()
@@ -90,17 +136,9 @@ fn figure(data: &Data, r: usize, eig: &[Vec<f64>], out: &Outputs) -> Result<Stri
     for (i, &li) in data.l.iter().enumerate().take(data.k_rank) {
         plot.markers.push(Marker::Horizontal(li, i));
     }
-    plot.marker_label = "dashed: the eigenvalues of Y".into();
-    let moving = match r.min(n) {
-        1 => "the nonzero eigenvalue".to_string(),
-        k => format!("the {k} nonzero eigenvalues"),
-    };
-    figure_markdown(
-        out,
-        &format!("curves_r{r}"),
-        &plot,
-        &format!(
-            "r = {r}: {moving} of W(t) (W has rank {r}). Dashed: the targets l_1..l_K. Data: curves-r{r}.csv."
-        ),
-    )
+    plot.marker_label = format!(
+        "dashed: the eigenvalues of Y, {} (top to bottom)",
+        targets.join(", ")
+    );
+    plot
 }

@@ -13,8 +13,9 @@
 //! 5. an ODE cross-check of a subset of the trajectories.
 //!
 //! The prose of the report is in `report.md` beside this crate. This file is the table of
-//! contents: each part is a module with `measure` (config and seeds → data) and `report`
-//! (data → CSV, figures, tables and checked sentences).
+//! contents: each part is a module with `measure` (config and seeds → data, saved as
+//! `data/<part>.json`) and `report` (data → CSV, figures, tables and checked sentences), so
+//! `--render-from DIR` re-renders the report without measuring.
 
 mod config;
 mod counterexamples;
@@ -25,37 +26,27 @@ mod setup;
 mod wide;
 mod windows;
 
-use mfflow_lab::run::Run;
-use mfflow_lab::{cli, Result};
 use std::process::ExitCode;
 
-const NAME: &str = "rank-deficient";
-const TEMPLATE: &str = include_str!("../report.md");
-
 fn main() -> ExitCode {
-    cli::main(
-        NAME,
+    mfflow_lab::run::main::<config::Config>(
+        "rank-deficient",
+        include_str!("../report.md"),
         concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"),
-        run,
+        |c| c.master_seed,
+        |run| {
+            run.part("setup", setup::measure, setup::report)?;
+            run.part("curves", curves::measure, curves::report)?;
+            run.part("limits and windows", windows::measure, windows::report)?;
+            run.part(
+                "counterexamples",
+                counterexamples::measure,
+                counterexamples::report,
+            )?;
+            run.part("low-rank wide shapes", wide::measure, wide::report)?;
+            run.part("missing direction", missing::measure, missing::report)?;
+            run.part("ode cross-check", ode::measure, ode::report)?;
+            Ok(())
+        },
     )
-}
-
-fn run(args: &cli::Args) -> Result<()> {
-    let mut run = Run::<config::Config>::start(NAME, TEMPLATE, args, |c| c.master_seed)?;
-    let (eps, alpha) = (run.cfg.eps, run.cfg.alpha);
-    run.part("setup", setup::Setup::new, |s, _, r| {
-        setup::report(s, eps, alpha, r);
-        Ok(())
-    })?;
-    run.part("curves", curves::measure, curves::report)?;
-    run.part("limits and windows", windows::measure, windows::report)?;
-    run.part(
-        "counterexamples",
-        counterexamples::measure,
-        counterexamples::report,
-    )?;
-    run.part("low-rank wide shapes", wide::measure, wide::report)?;
-    run.part("missing direction", missing::measure, missing::report)?;
-    run.part("ode cross-check", ode::measure, ode::report)?;
-    run.finish()
 }

@@ -10,8 +10,10 @@ use mfflow_lab::plot::{LinePlot, Marker, Series};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::Result;
+use serde::{Deserialize, Serialize};
 
 /// One leak size.
+#[derive(Serialize, Deserialize)]
 pub struct Leak {
     delta: f64,
     /// `(t, W̃_jj(t))` on the time grid.
@@ -22,6 +24,7 @@ pub struct Leak {
 }
 
 /// What section 4 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     /// 0-based index and eigenvalue of the missing direction.
     j: usize,

@@ -10,13 +10,16 @@ use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::Result;
+use serde::{Deserialize, Serialize};
 
 /// The looser integrator tolerance, to see how the integrator's error scales.
 const LOOSE_RTOL: f64 = 1e-9;
 
 /// One rank.
+#[derive(Serialize, Deserialize)]
 pub struct Check {
     r: usize,
+    #[serde(with = "mfflow_lab::saved::form")]
     form: Form,
     steps: usize,
     /// Largest entrywise difference to the integrator at the default and the loose `rtol`.
@@ -28,6 +31,7 @@ pub struct Check {
 }
 
 /// What section 5 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     points: usize,
     checks: Vec<Check>,

@@ -3,10 +3,11 @@
 use crate::config::Config;
 use mfflow::{Form, Init, Mat, Target, Trajectory};
 use mfflow_lab::instances::{gaussian, random_basis_target};
-use mfflow_lab::output::short;
+use mfflow_lab::output::{short, Outputs};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::Result;
+use serde::{Deserialize, Serialize};
 
 /// The target, the full `n × n` shape, and the time scales.
 pub struct Setup {
@@ -46,18 +47,38 @@ impl Setup {
     }
 }
 
+/// What the setup section says: the target's spectrum and rank, alpha and eps.
+#[derive(Serialize, Deserialize)]
+pub struct Summary {
+    l: Vec<f64>,
+    k_rank: usize,
+    alpha: f64,
+    eps: f64,
+}
+
+/// Draws the setup and keeps what the report says of it.
+pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Summary> {
+    let setup = Setup::new(cfg, seeds)?;
+    Ok(Summary {
+        l: setup.target.eigenvalues().to_vec(),
+        k_rank: setup.k_rank,
+        alpha: cfg.alpha,
+        eps: cfg.eps,
+    })
+}
+
 /// Fills the setup section: size, rank, spectrum, alpha and eps.
-pub fn report(setup: &Setup, eps: f64, alpha: f64, report: &mut Report) {
-    let l = setup.target.eigenvalues();
-    report.set("n", l.len().to_string());
-    report.set("k_rank", setup.k_rank.to_string());
+pub fn report(s: &Summary, _: &Outputs, report: &mut Report) -> Result<()> {
+    report.set("n", s.l.len().to_string());
+    report.set("k_rank", s.k_rank.to_string());
     report.set(
         "eigenvalues",
-        l.iter()
+        s.l.iter()
             .map(|v| short(*v, 3))
             .collect::<Vec<_>>()
             .join(", "),
     );
-    report.set("alpha", short(alpha, 2));
-    report.set("eps", short(eps, 2));
+    report.set("alpha", short(s.alpha, 2));
+    report.set("eps", short(s.eps, 2));
+    Ok(())
 }

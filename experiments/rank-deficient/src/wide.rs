@@ -8,8 +8,10 @@ use mfflow_lab::output::{short, Outputs};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::Result;
+use serde::{Deserialize, Serialize};
 
 /// One rank `q`.
+#[derive(Serialize, Deserialize)]
 pub struct Shape {
     q: usize,
     /// The rank the closed form detects.
@@ -20,6 +22,7 @@ pub struct Shape {
 }
 
 /// What section 3 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     eps: f64,
     n: usize,

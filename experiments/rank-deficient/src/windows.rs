@@ -10,8 +10,10 @@ use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::{progress, Result};
+use serde::{Deserialize, Serialize};
 
 /// One number of columns `r`.
+#[derive(Serialize, Deserialize)]
 pub struct Rank {
     r: usize,
     /// Rank of `W(0)` as detected by the closed form.
@@ -26,6 +28,7 @@ pub struct Rank {
 }
 
 /// What section 2 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     eps: f64,
     n: usize,
@@ -34,9 +37,17 @@ pub struct Data {
     /// Theorem 4 for the full-rank shape: why it does not apply, `M`, its intervals.
     t4_reason: Option<String>,
     t4_m: Option<f64>,
+    #[serde(with = "mfflow_lab::saved::intervals")]
     intervals: Vec<Interval>,
     ranks: Vec<Rank>,
+    /// The full-rank shape's eigenvalues along the null space of `Y` (`λ_{K+1..n}`), at the
+    /// horizon and at `t = c/α` for each `c` of [`DECAY_MULTIPLES`]: `(t, eigenvalues)`.
+    null_decay: Vec<(f64, Vec<f64>)>,
 }
+
+/// The times `t = c/α` at which the null-space eigenvalues are measured: by (13) they behave
+/// like `1/(μ + 2t)` with `μ ~ 1/(α s)`, so they decay only once `t` is of order `1/α`.
+const DECAY_MULTIPLES: [f64; 5] = [1e-4, 1e-2, 1.0, 1e2, 1e4];
 
 /// Measures the limits and the windows of every rank.
 pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
@@ -67,6 +78,7 @@ pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    let null_decay = null_decay(&setup, cfg.alpha)?;
     Ok(Data {
         eps: cfg.eps,
         n: setup.target.n(),
@@ -76,7 +88,22 @@ pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
         t4_m: t4.m,
         intervals: t4.intervals.clone(),
         ranks,
+        null_decay,
     })
+}
+
+/// The null-space eigenvalues of the full-rank shape's `W(t)` at the horizon and far past it.
+fn null_decay(setup: &Setup, alpha: f64) -> Result<Vec<(f64, Vec<f64>)>> {
+    let traj = setup.trajectory(&setup.full_shape, alpha)?;
+    let times: Vec<f64> = std::iter::once(setup.horizon)
+        .chain(DECAY_MULTIPLES.iter().map(|c| c / alpha))
+        .collect();
+    let eig = traj.eigenvalues(&times)?;
+    Ok(times
+        .into_iter()
+        .zip(eig)
+        .map(|(t, e)| (t, e[setup.k_rank..].to_vec()))
+        .collect())
 }
 
 /// Writes `windows.csv` and fills section 2.
@@ -86,8 +113,15 @@ pub fn report(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
         .iter()
         .flat_map(|rk| {
             rk.windows.iter().enumerate().flat_map(move |(k, ws)| {
-                ws.iter()
-                    .map(move |&(a, b)| vec![rk.r.to_string(), (k + 1).to_string(), num(a), num(b)])
+                ws.iter().map(move |&(a, b)| {
+                    // A window still open at the end of the search has no measured end.
+                    let end = if is_open(b, data.horizon) {
+                        "open".into()
+                    } else {
+                        num(b)
+                    };
+                    vec![rk.r.to_string(), (k + 1).to_string(), num(a), end]
+                })
             })
         })
         .collect();
@@ -98,6 +132,7 @@ pub fn report(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
     )?;
     theorem4_text(data, report);
     limits(data, report);
+    decay(data, report);
     windows_table(data, report);
     report.set("schedule_shift", schedule_shift(data));
     Ok(())
@@ -150,6 +185,51 @@ fn limits(data: &Data, report: &mut Report) {
     );
 }
 
+/// The null-space part's algebraic decay: `2 t λ_{K+j}(t)` against its limit 1.
+fn decay(data: &Data, report: &mut Report) {
+    let rows: Vec<Vec<String>> = data
+        .null_decay
+        .iter()
+        .map(|(t, e)| {
+            let mut row = vec![short(*t, 3)];
+            row.extend(
+                e.iter()
+                    .map(|v| format!("{} ({})", short(*v, 3), short(2.0 * t * v, 3))),
+            );
+            row
+        })
+        .collect();
+    let k = data.n - data.null_decay[0].1.len();
+    let mut header = vec!["t".to_string()];
+    header.extend((k + 1..=data.n).map(|i| format!("lambda_{i} (2 t lambda_{i})")));
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    report.table("decay_table", &header, &rows);
+    // Flat up to the horizon and well past it, then 1/(2t).
+    let (first, rest) = data.null_decay.split_first().expect("horizon row");
+    let flat = |e: &[f64]| {
+        e.iter()
+            .zip(&first.1)
+            .all(|(v, v0)| (v / v0 - 1.0).abs() <= 0.01)
+    };
+    let still = rest.iter().take_while(|(_, e)| flat(e)).last().map(|r| r.0);
+    let (t_last, e_last) = rest.last().expect("decay times");
+    let limit = e_last
+        .iter()
+        .map(|v| (2.0 * t_last * v - 1.0).abs())
+        .fold(0.0f64, f64::max);
+    report.set(
+        "decay_flat_until",
+        still.map_or("-".into(), |t| short(t, 2)),
+    );
+    report.set("decay_last_t", short(*t_last, 2));
+    report.set("decay_limit_error", short(limit, 2));
+    report.check(
+        "decay_algebraic",
+        still.is_some() && limit <= 0.01,
+        format!("null-space eigenvalues: flat until {still:?}, |2 t lambda - 1| = {limit:e} at t = {t_last:e}"),
+    );
+}
+
 /// Whether the single window of `k` contains the interval (up to the horizon); `None` when
 /// the interval is empty.
 fn contains(data: &Data, k: usize, windows: &[(f64, f64)]) -> Option<bool> {
@@ -161,13 +241,18 @@ fn contains(data: &Data, k: usize, windows: &[(f64, f64)]) -> Option<bool> {
     Some(windows.len() == 1 && windows[0].0 <= iv.start && windows[0].1 >= end)
 }
 
+/// Whether a window ending at `b` is still open at the end of the search, `horizon`.
+fn is_open(b: f64, horizon: f64) -> bool {
+    b >= horizon * (1.0 - 1e-12)
+}
+
 fn window_text(w: &[(f64, f64)], end: f64) -> String {
     if w.is_empty() {
         return "never".into();
     }
     w.iter()
         .map(|(a, b)| {
-            if (*b - end).abs() <= 1e-12 * end {
+            if is_open(*b, end) {
                 format!("[{}, end]", short(*a, 4))
             } else {
                 format!("[{}, {}]", short(*a, 4), short(*b, 4))

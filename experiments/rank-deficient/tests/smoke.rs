@@ -1,6 +1,7 @@
-//! Smoke test: the binary runs end to end on a tiny configuration and fills its report.
+//! Smoke test: the binary runs end to end on a tiny configuration fills its report,
+//! re-renders it byte-identically from its saved data, and refuses bad configs.
 
-use mfflow_lab::smoke::{expect_each_rejected, expect_rejected, expect_report, Scratch};
+use mfflow_lab::smoke::Smoke;
 
 const TINY: &str = r#"
 master_seed = 3
@@ -24,36 +25,27 @@ counterexample_points = 11
 "#;
 
 #[test]
-fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
-    let scratch = Scratch::new("rank-deficient");
-    let out = scratch.join("report");
-    let bin = env!("CARGO_BIN_EXE_rank-deficient");
-    let readme = expect_report(
-        &scratch.run(bin, TINY, &out, None),
-        &out,
-        &[
+fn runs_on_a_tiny_config_rerenders_and_rejects_bad_ones() {
+    Smoke {
+        tag: "rank-deficient",
+        binary: env!("CARGO_BIN_EXE_rank-deficient"),
+        config: TINY,
+        files: &[
             "curves_r2.svg",
             "missing_figure.svg",
             "windows.csv",
             "ode-cross-check.csv",
             "manifest.json",
+            "data/limits-and-windows.json",
         ],
-    );
-    let bad = TINY.replace("missing_direction = 2", "missing_direction = 4");
-    expect_rejected(
-        &scratch.run(bin, &bad, &out, None),
-        "missing_direction",
-        &out,
-        &readme,
-    );
-    // Stated limits: alpha in [1e-300, 10], grids of at most 100000 points.
-    expect_each_rejected(
-        &scratch,
-        bin,
-        TINY,
-        &out,
-        &readme,
-        &[
+        threads: None,
+        bad: (
+            "missing_direction = 2",
+            "missing_direction = 4",
+            "missing_direction",
+        ),
+        // Stated limits: alpha in [1e-300, 10], grids of at most 100000 points.
+        limits: &[
             ("alpha = 1e-6", "alpha = 5e-324", "alpha"),
             ("time_points = 40", "time_points = 100000000", "time_points"),
             ("ode_points = 5", "ode_points = 100000000", "ode_points"),
@@ -63,5 +55,6 @@ fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
                 "counterexample_columns",
             ),
         ],
-    );
+    }
+    .check();
 }

@@ -18,6 +18,25 @@ pub struct Config {
     pub grid_points: usize,
     pub bisection_steps: usize,
     pub cross_check: CrossCheck,
+    pub talk: Talk,
+}
+
+/// The talk's learning-curve figures (its Figures 3 and 4 give no values).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Talk {
+    /// Figure 3: the singular value of the one mode, its alpha, and the curve's points.
+    pub mode: f64,
+    pub mode_alpha: f64,
+    pub points: usize,
+    /// Both figures: the accuracy eps of the bounds and of the transition phases.
+    pub eps: f64,
+    /// Figure 4: the modes, the largest alpha, `M` (each alpha is `e^-M` times the previous)
+    /// and how many alphas.
+    pub modes: Vec<f64>,
+    pub alpha_start: f64,
+    pub log_factor: f64,
+    pub alpha_count: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -76,6 +95,42 @@ impl Validate for Config {
             ));
         }
         count("cross_check.points", self.cross_check.points, 2, MAX_POINTS)?;
+        self.talk.validate()
+    }
+}
+
+impl Talk {
+    fn validate(&self) -> std::result::Result<(), String> {
+        positive("talk.mode", &[self.mode])?;
+        alphas("talk.mode_alpha", &[self.mode_alpha])?;
+        count("talk.points", self.points, 10, MAX_POINTS)?;
+        positive("talk.modes", &self.modes)?;
+        if self.modes.windows(2).any(|w| w[0] <= w[1]) {
+            return Err("talk.modes: must be strictly decreasing".into());
+        }
+        let smallest = self.modes.iter().copied().fold(self.mode, f64::min);
+        if !(self.eps > 0.0 && self.eps < smallest / 2.0) {
+            return Err(format!(
+                "talk.eps: must be in (0, {}) (half the smallest mode), got {}",
+                smallest / 2.0,
+                self.eps
+            ));
+        }
+        if !(self.log_factor > 0.0 && self.log_factor <= 100.0) {
+            return Err(format!(
+                "talk.log_factor: must be in (0, 100], got {}",
+                self.log_factor
+            ));
+        }
+        count("talk.alpha_count", self.alpha_count, 2, 10)?;
+        let last = self.alpha_start * (-(self.alpha_count as f64 - 1.0) * self.log_factor).exp();
+        alphas("talk.alpha_start", &[self.alpha_start, last])?;
+        if self.alpha_start >= smallest {
+            return Err(format!(
+                "talk.alpha_start: must be below the smallest mode {smallest}, got {}",
+                self.alpha_start
+            ));
+        }
         Ok(())
     }
 }

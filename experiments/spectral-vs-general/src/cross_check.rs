@@ -9,8 +9,10 @@ use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::Result;
+use serde::{Deserialize, Serialize};
 
 /// What section 5 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     alpha: f64,
     points: usize,

@@ -12,51 +12,53 @@
 //!    measured maximum error on every interval `I_k`;
 //! 4. measures how conservative each theorem is: the largest α at which the conclusion still
 //!    holds, by bisection on `log α`, against the α the theorem asks for;
-//! 5. cross-checks the closed form against the ODE integrator and gradient descent.
+//! 5. cross-checks the closed form against the ODE integrator and gradient descent;
+//! 6. draws the talk's learning-curve figures (one mode with its bounds; incremental learning
+//!    emerging as alpha shrinks by factors e^-M).
 //!
 //! The prose of the report is in `report.md` beside this crate; every number in it comes from
 //! this run.
 //!
 //! This file is the table of contents: each part is a module with `measure` (config and seeds →
-//! data) and `report` (data → CSV, figures, tables and checked sentences).
+//! data, saved as `data/<part>.json`) and `report` (data → CSV, figures, tables and checked
+//! sentences), so `--render-from DIR` re-renders the report without measuring.
 
 mod config;
 mod cross_check;
 mod figure1;
 mod separation;
 mod setup;
+mod talk;
 mod theorems;
 mod tightness;
 
 use mfflow_lab::output::short;
-use mfflow_lab::run::Run;
-use mfflow_lab::{cli, Result};
 use std::process::ExitCode;
 
-const NAME: &str = "spectral-vs-general";
-const TEMPLATE: &str = include_str!("../report.md");
-
 fn main() -> ExitCode {
-    cli::main(
-        NAME,
+    mfflow_lab::run::main::<config::Config>(
+        "spectral-vs-general",
+        include_str!("../report.md"),
         concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"),
-        run,
+        |c| c.master_seed,
+        |run| {
+            run.part(
+                "setup",
+                |c, s| Ok(setup::Setup::new(c, s)?.l().to_vec()),
+                |l: &Vec<f64>, _, r| {
+                    r.set("n", l.len().to_string());
+                    let l: Vec<String> = l.iter().map(|v| short(*v, 3)).collect();
+                    r.set("eigenvalues", l.join(", "));
+                    Ok(())
+                },
+            )?;
+            run.part("figure1", figure1::measure, figure1::report)?;
+            run.part("separation", separation::measure, separation::report)?;
+            run.part("theorem tables", theorems::measure, theorems::report)?;
+            run.part("tightness", tightness::measure, tightness::report)?;
+            run.part("cross-check", cross_check::measure, cross_check::report)?;
+            run.part("talk", talk::measure, talk::report)?;
+            Ok(())
+        },
     )
-}
-
-fn run(args: &cli::Args) -> Result<()> {
-    let mut run = Run::<config::Config>::start(NAME, TEMPLATE, args, |c| c.master_seed)?;
-    run.part("setup", setup::Setup::new, |s, _, r| {
-        let l = s.l();
-        r.set("n", l.len().to_string());
-        let l: Vec<String> = l.iter().map(|v| short(*v, 3)).collect();
-        r.set("eigenvalues", l.join(", "));
-        Ok(())
-    })?;
-    run.part("figure1", figure1::measure, figure1::report)?;
-    run.part("separation", separation::measure, separation::report)?;
-    run.part("theorem tables", theorems::measure, theorems::report)?;
-    run.part("tightness", tightness::measure, tightness::report)?;
-    run.part("cross-check", cross_check::measure, cross_check::report)?;
-    run.finish()
 }

@@ -8,8 +8,10 @@ use mfflow_lab::plot::{LinePlot, Marker, Series};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::{progress, Result};
+use serde::{Deserialize, Serialize};
 
 /// One `(alpha, initialization, k)`: the smallest distance over time to `Ŷ_k`.
+#[derive(Serialize, Deserialize)]
 pub struct Distance {
     alpha: f64,
     kind: Kind,
@@ -18,6 +20,7 @@ pub struct Distance {
 }
 
 /// What section 2 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     eps: f64,
     n: usize,

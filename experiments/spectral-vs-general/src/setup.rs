@@ -6,9 +6,10 @@ use mfflow::{Form, Init, Mat, Target, Trajectory};
 use mfflow_lab::instances::{gaussian, random_basis_target};
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::Result;
+use serde::{Deserialize, Serialize};
 
 /// The two initializations compared throughout.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Kind {
     Spectral,
     General,

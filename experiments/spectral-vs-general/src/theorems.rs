@@ -8,15 +8,19 @@ use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::Result;
+use serde::{Deserialize, Serialize};
 
 /// One `(eps, alpha)` of one theorem.
+#[derive(Serialize, Deserialize)]
 pub struct Row {
     eps: f64,
     alpha: f64,
+    #[serde(with = "mfflow_lab::saved::verdict")]
     verdict: Verdict,
 }
 
 /// What section 3 measured: the rows of Theorem 3 (spectral) then Theorem 4 (general).
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     grid_points: usize,
     tables: Vec<(Kind, Vec<Row>)>,

@@ -10,8 +10,10 @@ use mfflow_lab::output::{num, short, Outputs};
 use mfflow_lab::report::Report;
 use mfflow_lab::seeds::Seeds;
 use mfflow_lab::{lab_err, progress, Result};
+use serde::{Deserialize, Serialize};
 
 /// One `(initialization, eps)`.
+#[derive(Serialize, Deserialize)]
 pub struct Row {
     kind: Kind,
     eps: f64,
@@ -25,6 +27,7 @@ pub struct Row {
 }
 
 /// What section 4 measured.
+#[derive(Serialize, Deserialize)]
 pub struct Data {
     bisection_steps: usize,
     rows: Vec<Row>,

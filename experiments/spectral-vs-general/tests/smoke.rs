@@ -1,7 +1,7 @@
 //! Smoke test: the binary runs end to end on a tiny configuration, writes a complete report,
-//! and rejects a bad configuration with a clear error, leaving the previous report untouched.
+//! re-renders it byte-identically from its saved data, and rejects a bad configuration with a clear error, leaving the previous report untouched.
 
-use mfflow_lab::smoke::{expect_each_rejected, expect_rejected, expect_report, Scratch};
+use mfflow_lab::smoke::Smoke;
 
 const TINY: &str = r#"
 master_seed = 7
@@ -18,17 +18,24 @@ bisection_steps = 4
 alpha = 1e-3
 etas = [4e-3, 2e-3]
 points = 6
+[talk]
+mode = 1.0
+mode_alpha = 1e-6
+points = 40
+eps = 0.1
+modes = [2.0, 1.0]
+alpha_start = 1e-2
+log_factor = 10.0
+alpha_count = 3
 "#;
 
 #[test]
-fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
-    let scratch = Scratch::new("svg");
-    let out = scratch.join("report");
-    let bin = env!("CARGO_BIN_EXE_spectral-vs-general");
-    let readme = expect_report(
-        &scratch.run(bin, TINY, &out, None),
-        &out,
-        &[
+fn runs_on_a_tiny_config_rerenders_and_rejects_bad_ones() {
+    let (_scratch, readme) = Smoke {
+        tag: "svg",
+        binary: env!("CARGO_BIN_EXE_spectral-vs-general"),
+        config: TINY,
+        files: &[
             "figure1_spectral.svg",
             "figure1_general.svg",
             "separation.svg",
@@ -38,21 +45,16 @@ fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
             "cross-check.csv",
             "manifest.json",
             "run-info.json",
+            "data/figure1.json",
+            "talk_figure3.svg",
+            "talk_figure4.svg",
         ],
-    );
-    assert!(!readme.contains("VIOLATION"), "{readme}");
-    // A bad config: one line naming the key, exit 2, previous report intact.
-    let bad = TINY.replace("eps = [0.5]", "eps = [2.0]");
-    expect_rejected(&scratch.run(bin, &bad, &out, None), "eps", &out, &readme);
-    // Stated limits: alphas in [1e-300, 10], grids of at most 100000 points, every decade in
-    // the separation sweep, GD steps >= 1e-5.
-    expect_each_rejected(
-        &scratch,
-        bin,
-        TINY,
-        &out,
-        &readme,
-        &[
+        threads: None,
+        // A bad config: one line naming the key, exit 2, previous report intact.
+        bad: ("eps = [0.5]", "eps = [2.0]", "eps"),
+        // Stated limits: alphas in [1e-300, 10], grids of at most 100000 points, every decade
+        // in the separation sweep, GD steps >= 1e-5.
+        limits: &[
             (
                 "figure_alpha = 1e-4",
                 "figure_alpha = 5e-324",
@@ -76,5 +78,7 @@ fn runs_on_a_tiny_config_and_rejects_a_bad_one() {
                 "cross_check.etas",
             ),
         ],
-    );
+    }
+    .check();
+    assert!(!readme.contains("VIOLATION"), "{readme}");
 }
