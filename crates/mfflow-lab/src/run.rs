@@ -126,6 +126,23 @@ impl<C: DeserializeOwned + Validate + Serialize> Run<C> {
         Ok(data)
     }
 
+    /// Runs one part whose data is kept in memory only (not saved under `data/`): `measure` runs
+    /// every time, also under `--render-from` (with the config and seed streams of the saved
+    /// run, so the report comes out the same), then `report` renders from it. For parts whose
+    /// data has no serialized form yet; a part that can be saved should use [`Run::part`], which
+    /// re-renders without measuring.
+    pub fn part_in_memory<D>(
+        &mut self,
+        phase: &str,
+        measure: impl FnOnce(&C, &Seeds) -> Result<D>,
+        report: impl FnOnce(&D, &Outputs, &mut Report) -> Result<()>,
+    ) -> Result<D> {
+        let (cfg, seeds) = (&self.cfg, &self.seeds);
+        let data = self.out.time(phase, || measure(cfg, seeds))?;
+        report(&data, &self.out, &mut self.report)?;
+        Ok(data)
+    }
+
     /// Renders the report, records the manifest and swaps the outputs in place.
     pub fn finish(self) -> Result<()> {
         self.out

@@ -47,9 +47,9 @@ fn main() -> ExitCode {
 
 fn run(args: &cli::Args) -> Result<()> {
     let mut run = Run::<config::Config>::start(NAME, TEMPLATE, args, |c| c.master_seed)?;
-    run.part("curves", curves::measure, curves::report)?;
-    run.part("alpha sweep", sweep::measure, sweep::report)?;
-    run.part("figure 2", figure2::measure, figure2::report)?;
-    run.part("cross-check", cross_check::measure, cross_check::report)?;
+    run.part_in_memory("curves", curves::measure, curves::report)?;
+    run.part_in_memory("alpha sweep", sweep::measure, sweep::report)?;
+    run.part_in_memory("figure 2", figure2::measure, figure2::report)?;
+    run.part_in_memory("cross-check", cross_check::measure, cross_check::report)?;
     run.finish()
 }

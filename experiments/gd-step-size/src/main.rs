@@ -47,21 +47,21 @@ fn main() -> ExitCode {
 
 fn run(args: &cli::Args) -> Result<()> {
     let mut run = Run::<config::Config>::start(NAME, TEMPLATE, args, |c| c.master_seed)?;
-    run.part("setup", setup::Setup::new, |s, _, r| {
+    run.part_in_memory("setup", setup::Setup::new, |s, _, r| {
         let l: Vec<String> = s.l().iter().map(|v| short(*v, 3)).collect();
         r.set("n", s.n().to_string());
         r.set("eigenvalues", l.join(", "));
         r.set("stability_limit", short(1.0 / s.l()[0], 3));
         Ok(())
     })?;
-    run.part(
+    run.part_in_memory(
         "learning times",
         learning_times::measure,
         learning_times::report,
     )?;
-    run.part("stability", stability::measure, stability::report)?;
-    run.part("windows", windows::measure, windows::report)?;
-    run.part("distance", distance::measure, distance::report)?;
-    run.part("basis check", basis_check::measure, basis_check::report)?;
+    run.part_in_memory("stability", stability::measure, stability::report)?;
+    run.part_in_memory("windows", windows::measure, windows::report)?;
+    run.part_in_memory("distance", distance::measure, distance::report)?;
+    run.part_in_memory("basis check", basis_check::measure, basis_check::report)?;
     run.finish()
 }
