@@ -22,6 +22,7 @@
 //! - [`metrics`]: eigenvalues of `W(t)`, best rank-k approximations, spectral-norm errors.
 //! - [`analysis`]: crossing times, distances to `Ŷ_k` and ε-windows along a whole trajectory.
 //! - [`theorems`]: Theorems 3 and 4 (incremental learning), their constants and intervals.
+//! - [`rank_deficient_bound`]: Proposition R, a proved window for any rank of `Ū₀` (`r < n` too).
 //!
 //! The library does no I/O; the `mfflow` binary and the experiments do.
 //!
@@ -63,6 +64,7 @@ mod jacobi;
 pub mod metrics;
 pub mod ode;
 pub mod printed;
+pub mod rank_deficient_bound;
 pub mod spectral;
 pub mod target;
 pub mod theorems;
