@@ -82,6 +82,17 @@ pub struct Quantities {
 pub fn quantities(target: &Target, init: &Init, k_max: usize) -> Result<Vec<Quantities>, Error> {
     let f = target.to_eigenbasis(init.shape());
     let (n, r) = (f.nrows(), f.ncols());
+    if (0..r).any(|j| (0..n).any(|i| !f[(i, j)].is_finite())) {
+        // Entries near 1e308 overflow in the eigenbasis: said by `reason`, not computed.
+        return Ok((1..=k_max.min(n))
+            .map(|k| Quantities {
+                k,
+                sigma: 0.0,
+                tau: f64::INFINITY,
+                s_max: f64::INFINITY,
+            })
+            .collect());
+    }
     let s_max = top_singular_value(&f)?.powi(2);
     (1..=k_max.min(n))
         .map(|k| {
@@ -188,6 +199,11 @@ pub fn error_bound(l: &[f64], q: &Quantities, alpha: f64, t: f64) -> f64 {
 /// Why Proposition R says nothing at rank `k`, or `None` when it gives a window.
 pub fn reason(l: &[f64], q: &Quantities, alpha: f64, eps: f64) -> Option<String> {
     let k = q.k;
+    if !(q.s_max.is_finite() && alpha.is_finite()) {
+        return Some(
+            "||U0bar||^2 is not representable in f64: move a factor from u0 into alpha".into(),
+        );
+    }
     if k == 0 || k > l.len() || l[k - 1] <= 0.0 {
         return Some(format!("l_{k} is not a positive eigenvalue of Y"));
     }
@@ -360,7 +376,11 @@ mod tests {
                     let errors = errors_to_rank_k(&traj, q.k, &times).unwrap();
                     for (&t, &e) in times.iter().zip(&errors) {
                         let b = error_bound(&l, q, alpha, t);
-                        assert!(e <= b * (1.0 + 1e-9) + 1e-13, "r={r} k={} t={t}: {e} > {b}", q.k);
+                        assert!(
+                            e <= b * (1.0 + 1e-9) + 1e-13,
+                            "r={r} k={} t={t}: {e} > {b}",
+                            q.k
+                        );
                     }
                 }
                 for w in proposition_r(&target, &init, eps, 101).unwrap() {
@@ -428,7 +448,10 @@ mod tests {
             .collect();
         let shift = starts[1] - starts[0];
         let predicted = (1e6f64).ln() / 4.0;
-        assert!((shift - predicted).abs() < 0.05 * predicted, "{shift} vs {predicted}");
+        assert!(
+            (shift - predicted).abs() < 0.05 * predicted,
+            "{shift} vs {predicted}"
+        );
     }
 
     #[test]
@@ -440,10 +463,18 @@ mod tests {
             tau: 0.5,
             s_max: 1.0,
         };
-        assert!(reason(&l, &q(1, 0.0), 1e-6, 0.1).unwrap().contains("sigma_min"));
-        assert!(reason(&l, &q(1, 1.0), 1.0, 0.1).unwrap().contains("exceeds eps"));
-        assert!(reason(&[1.0, 1.0], &q(1, 1.0), 1e-6, 0.1).unwrap().contains("no gap"));
-        assert!(reason(&l, &q(3, 1.0), 1e-6, 0.1).unwrap().contains("positive"));
+        assert!(reason(&l, &q(1, 0.0), 1e-6, 0.1)
+            .unwrap()
+            .contains("sigma_min"));
+        assert!(reason(&l, &q(1, 1.0), 1.0, 0.1)
+            .unwrap()
+            .contains("exceeds eps"));
+        assert!(reason(&[1.0, 1.0], &q(1, 1.0), 1e-6, 0.1)
+            .unwrap()
+            .contains("no gap"));
+        assert!(reason(&l, &q(3, 1.0), 1e-6, 0.1)
+            .unwrap()
+            .contains("positive"));
         assert!(reason(&l, &q(2, 1.0), 1e-6, 0.1).is_none());
         assert!(window(&l, &q(1, 0.0), 1e-6, 0.1).is_none());
         // The majorant is nonincreasing and above L_k.
