@@ -33,13 +33,13 @@
 //! (iii) Lower comparison: let `Q₁` (r × k) span the row space of `F₁`; `α F Q₁ Q₁ᵀ Fᵀ ⪯ α F Fᵀ`,
 //! and the k-column start `F Q₁ = [L; B]` (`L = F₁ Q₁` invertible, `σ_min(L) = σ_k`,
 //! `B L⁻¹ = F₂ F₁⁺`) has, by the Woodbury form with `X = √α S(t) F Q₁ = [P; R]`,
-//! `K = R P⁻¹ = S₂ F₂ F₁⁺ S₁⁻¹` and `D = diag(dᵢ)`, `dᵢ = (1 − e^{−2lᵢt})/lᵢ`,
-//! `W̃_G = [I; K] H⁻¹ [I; K]ᵀ`, `H = D₁ + E`, `E = (P Pᵀ)⁻¹ + Kᵀ D₂ K ⪰ 0`.
-//! Here `‖K‖ ≤ e^{−(l_k − l_{k+1})t} τ_k`, `‖(PPᵀ)⁻¹‖ ≤ e^{−2 l_k t}/(α σ_k²)`,
-//! `‖Kᵀ D₂ K‖ ≤ e^{−2 l_k t} τ_k² g_{k+1}(t)` (since `S₂ D₂ S₂ = diag(gᵢ)`), and
+//! `Z = R P⁻¹ = S₂ F₂ F₁⁺ S₁⁻¹` and `D = diag(dᵢ)`, `dᵢ = (1 − e^{−2lᵢt})/lᵢ`,
+//! `W̃_G = [I; Z] H⁻¹ [I; Z]ᵀ`, `H = D₁ + E`, `E = (P Pᵀ)⁻¹ + Zᵀ D₂ Z ⪰ 0`.
+//! Here `‖Z‖ ≤ e^{−(l_k − l_{k+1})t} τ_k`, `‖(PPᵀ)⁻¹‖ ≤ e^{−2 l_k t}/(α σ_k²)`,
+//! `‖Zᵀ D₂ Z‖ ≤ e^{−2 l_k t} τ_k² g_{k+1}(t)` (since `S₂ D₂ S₂ = diag(gᵢ)`), and
 //! `H ⪰ D₁` gives `‖H⁻¹‖ ≤ ‖D₁⁻¹‖ = λ̄`. Then `W̃_G − Λ_k` has diagonal blocks
 //! `H⁻¹ − Λ₁ = −H⁻¹ E D₁⁻¹ + (D₁⁻¹ − Λ₁)` (the second term `⪰ 0`, the first of norm
-//! `≤ λ̄² ‖E‖`) and `K H⁻¹ Kᵀ ⪰ 0`, and off-diagonal block `K H⁻¹` of norm `≤ λ̄ ‖K‖`; by Weyl,
+//! `≤ λ̄² ‖E‖`) and `Z H⁻¹ Zᵀ ⪰ 0`, and off-diagonal block `Z H⁻¹` of norm `≤ λ̄ ‖Z‖`; by Weyl,
 //! `λ_min(W̃_G − Λ_k) ≥ −L_k(t)`. (iv) `W̃_G ⪯ W̃ ⪯ diag(wᵢ)` then bounds both ends of the
 //! spectrum of `W̃ − Λ_k`. For the window: `α s ≤ ε` makes every `wᵢ − lᵢ ≤ ε` and every `wᵢ`
 //! with `lᵢ ≤ ε` stay `≤ ε`, and the others increase; in `L_k` only `e^{−2 l_k t} g_{k+1}(t)`

@@ -216,8 +216,13 @@ fn write(data: &Data, out: &Outputs) -> Result<()> {
     )
 }
 
+/// A value read off a case.
+type Pick = fn(&Case) -> Option<f64>;
+/// Per rho: `(rho, spectral value, median over the general shapes)`.
+type PerRho = (f64, Option<f64>, Option<f64>);
+
 /// Per rho: the spectral value and the median over general shapes of `f`.
-fn per_rho(data: &Data, f: impl Fn(&Case) -> Option<f64>) -> Vec<(f64, Option<f64>, Option<f64>)> {
+fn per_rho(data: &Data, f: impl Fn(&Case) -> Option<f64>) -> Vec<PerRho> {
     let mut rhos: Vec<f64> = data.cases.iter().map(|c| c.rho).collect();
     rhos.dedup();
     rhos.iter()
@@ -296,7 +301,7 @@ fn figure(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
     );
     plot.log_x = true;
     plot.log_y = true;
-    let series: [(&str, fn(&Case) -> Option<f64>); 3] = [
+    let series: [(&str, Pick); 3] = [
         ("theorem", |c| Some(c.theorem)),
         ("Proposition R", |c| c.proposition_r),
         ("measured: every Yhat_k reached", |c| c.reached),
@@ -384,7 +389,7 @@ fn fits(data: &Data, report: &mut Report) {
         format!("Theorem 3 slope / measured slope: {:?}", spec.0),
     );
     let reached = per_rho(data, |c| c.reached);
-    let list = |keep: &dyn Fn(&(f64, Option<f64>, Option<f64>)) -> bool| -> Vec<String> {
+    let list = |keep: &dyn Fn(&PerRho) -> bool| -> Vec<String> {
         reached
             .iter()
             .filter(|x| keep(x))

@@ -211,6 +211,7 @@ fn decomposition(data: &Data, report: &mut Report) -> Result<()> {
     columns.dedup();
     let mut rows = Vec::new();
     let mut r_gaps = Vec::new();
+    let mut summary = Vec::new();
     for &r in &columns {
         let here: Vec<&Shape> = data.shapes.iter().filter(|s| s.r == r).collect();
         let with: Vec<&Shape> = here
@@ -236,6 +237,13 @@ fn decomposition(data: &Data, report: &mut Report) -> Result<()> {
             .collect();
         let r_gap = (r_gap.len() == with.len()).then(|| median(&r_gap));
         r_gaps.push(r_gap);
+        let pct = |x: f64| short(100.0 * x / (split + cond + constants), 2);
+        summary.push(format!(
+            "at r = {r}, the split {} %, the condition number {} %, the constants and the rest {} %",
+            pct(split),
+            pct(cond),
+            pct(constants)
+        ));
         rows.push(vec![
             r.to_string(),
             format!("{} of {}", with.len(), here.len()),
@@ -259,6 +267,12 @@ fn decomposition(data: &Data, report: &mut Report) -> Result<()> {
         ],
         &rows,
     );
+    report.set("split_summary", summary.join("; "));
+    let gaps: Vec<String> = r_gaps
+        .iter()
+        .map(|g| g.map_or("-".into(), |v| short(v, 3)))
+        .collect();
+    report.set("r_gaps", gaps.join(" and "));
     report.set("split_eps", short(data.eps, 2));
     let l: Vec<String> = data.l.iter().map(|v| short(*v, 3)).collect();
     report.set("split_eigenvalues", l.join(", "));
