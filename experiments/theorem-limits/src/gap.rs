@@ -216,6 +216,32 @@ fn write(data: &Data, out: &Outputs) -> Result<()> {
     )
 }
 
+/// Where the theorem's conclusion stops holding: exactly at its alpha when the separation
+/// condition binds (the intervals are empty above it), possibly later when the alpha bound does.
+fn conclusion_limits(data: &Data, report: &mut Report) {
+    let with: Vec<&Case> = data
+        .cases
+        .iter()
+        .filter(|c| c.conclusion.is_some())
+        .collect();
+    let gap = |c: &Case| c.theorem - c.conclusion.expect("filtered");
+    let (sep, bound): (Vec<&Case>, Vec<&Case>) = with.iter().partition(|c| c.separation_binds);
+    let sep_exact = sep.iter().all(|c| gap(c).abs() < 1e-6);
+    let beyond = bound.iter().map(|c| gap(c)).fold(0.0f64, f64::max);
+    report.set("conclusion_cases", with.len().to_string());
+    report.set("separation_cases", sep.len().to_string());
+    report.set("bound_cases", bound.len().to_string());
+    report.set("bound_beyond", short(beyond, 3));
+    report.check(
+        "separation_exact",
+        !sep.is_empty() && sep_exact,
+        format!(
+            "separation-bound cases: {}, all at the theorem's alpha: {sep_exact}",
+            sep.len()
+        ),
+    );
+}
+
 /// A value read off a case.
 type Pick = fn(&Case) -> Option<f64>;
 /// Per rho: `(rho, spectral value, median over the general shapes)`.
@@ -251,7 +277,7 @@ fn rho_label(rho: f64) -> String {
 }
 
 fn cell(x: Option<f64>) -> String {
-    x.map_or("below f64".into(), |v| short(v, 3))
+    x.map_or("< 1e-300".into(), |v| short(v, 3))
 }
 
 fn table(data: &Data, report: &mut Report) {
@@ -337,7 +363,7 @@ fn fit(data: &Data, spectral: bool, f: impl Fn(&Case) -> Option<f64>) -> Option<
     let pts: Vec<(f64, f64)> = data
         .cases
         .iter()
-        .filter(|c| (c.shape == 0) == spectral && c.rho >= data.fit_from)
+        .filter(|c| (c.shape == 0) == spectral && c.rho >= data.fit_from && c.reached.is_some())
         .filter_map(|c| f(c).map(|v| (1.0 / (1.0 - c.rho), v)))
         .collect();
     fit_line(&pts).map(|(a, b)| (a, b, pts.len()))
@@ -373,6 +399,7 @@ fn fits(data: &Data, report: &mut Report) {
         slopes.push((rt, rr));
     }
     report.set("fit_from", short(data.fit_from, 2));
+    conclusion_limits(data, report);
     report.set("gap_eps", short(data.eps, 2));
     report.set("gap_n", data.n.to_string());
     report.set("gap_shapes", data.shapes.to_string());
