@@ -53,6 +53,9 @@ pub struct Conjecture {
     /// The same on its own Proposition R windows, and how many there are.
     pub on_r: f64,
     pub windows: usize,
+    /// Start of Theorem 4's `I_r` (full shape) and of Proposition R's `J_r` (the r columns).
+    pub theorem4_start: f64,
+    pub r_start: Option<f64>,
 }
 
 /// What part 3 measured.
@@ -329,6 +332,8 @@ fn conjecture(target: &Target, rc: &Rank, seeds: &Seeds) -> Result<Vec<Conjectur
                     .fold(0.0f64, |a, &e| a.max(e / rc.eps)),
                 on_r: s.over_eps.iter().copied().fold(0.0, f64::max),
                 windows: s.windows,
+                theorem4_start: t4.intervals[r - 1].start,
+                r_start: window(l, &q[r - 1], alpha, rc.eps).map(|j| j.start),
             })
         })
         .collect()
@@ -462,7 +467,7 @@ fn table(data: &Data, report: &mut Report) {
     let worst_bound = all.iter().map(|s| s.over_bound).fold(0.0f64, f64::max);
     let windows: usize = all.iter().map(|s| s.windows).sum();
     report.set("rank_worst", short(worst, 4));
-    report.set("rank_worst_bound", short(worst_bound, 4));
+    report.set("rank_worst_bound", format!("{worst_bound:.9}"));
     report.set("rank_windows", windows.to_string());
     report.set("rank_shapes", all.len().to_string());
     report.set("rank_floor", short(data.floor, 2));
@@ -501,6 +506,8 @@ fn conjecture_table(data: &Data, report: &mut Report) {
             vec![
                 short(c.delta, 1),
                 short(c.sigma, 3),
+                short(c.theorem4_start, 4),
+                c.r_start.map_or("-".into(), |t| short(t, 4)),
                 short(c.on_theorem4, 3),
                 format!("{} ({} windows)", short(c.on_r, 3), c.windows),
             ]
@@ -511,6 +518,8 @@ fn conjecture_table(data: &Data, report: &mut Report) {
         &[
             "delta",
             "sigma_min(Phi_r^T U0bar) of the r columns",
+            "start of Theorem 4's I_r (full shape)",
+            "start of Proposition R's J_r (r columns)",
             "largest error / eps on the full shape's Theorem 4 intervals",
             "largest error / eps on Proposition R's windows",
         ],
@@ -536,6 +545,18 @@ fn conjecture_table(data: &Data, report: &mut Report) {
         "conjecture_broken",
         broken > 1.0,
         format!("largest error/eps on Theorem 4's intervals: {broken}"),
+    );
+    let later = data
+        .conjecture
+        .windows(2)
+        .all(|w| match (w[0].r_start, w[1].r_start) {
+            (Some(a), Some(b)) => (w[1].sigma < w[0].sigma) == (b > a),
+            _ => false,
+        });
+    report.check(
+        "windows_move_later",
+        later,
+        "J_r starts later exactly when sigma_min is smaller".to_string(),
     );
     report.check(
         "conjecture_r_holds",
