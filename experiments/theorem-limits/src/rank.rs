@@ -546,18 +546,6 @@ fn conjecture_table(data: &Data, report: &mut Report) {
         broken > 1.0,
         format!("largest error/eps on Theorem 4's intervals: {broken}"),
     );
-    let later = data
-        .conjecture
-        .windows(2)
-        .all(|w| match (w[0].r_start, w[1].r_start) {
-            (Some(a), Some(b)) => (w[1].sigma < w[0].sigma) == (b > a),
-            _ => false,
-        });
-    report.check(
-        "windows_move_later",
-        later,
-        "J_r starts later exactly when sigma_min is smaller".to_string(),
-    );
     report.check(
         "conjecture_r_holds",
         r <= 1.0,
