@@ -397,6 +397,16 @@ fn fits(data: &Data, report: &mut Report) {
             rr.map_or("-".into(), |v| short(v, 3)),
         );
         slopes.push((rt, rr));
+        // The ratio alpha_measured / alpha_theorem, in decades, is the difference of the laws.
+        let gap = match (thm, measured) {
+            (Some(t), Some(m)) => format!(
+                "`{} + {}/(1 - rho)`",
+                short(t.0 - m.0, 3),
+                short(t.1 - m.1, 3)
+            ),
+            _ => "(too few points)".into(),
+        };
+        report.set(&format!("law_gap_{key}"), gap);
     }
     report.set("fit_from", short(data.fit_from, 2));
     conclusion_limits(data, report);
