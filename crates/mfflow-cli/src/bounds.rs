@@ -117,6 +117,7 @@ fn proposition_r_json(windows: &[RankWindow], violated: bool) -> Value {
             json!({
                 "k": q.k,
                 "sigma_min_phi_k_u0": q.sigma,
+                "sigma_resolution": q.resolution.is_finite().then_some(q.resolution),
                 "tau": q.tau.is_finite().then_some(q.tau),
                 "applies": w.reason.is_none(),
                 "reason": w.reason,

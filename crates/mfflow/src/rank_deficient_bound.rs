@@ -46,6 +46,12 @@
 //! is not monotone (it rises until `t* = log(l_k/(l_k − l_{k+1}))/(2 l_{k+1})`, `1/(2 l_k)` if
 //! `l_{k+1} = 0`), and is replaced by its value at `max(t, t*)`. ∎
 //!
+//! *In floating point* the proposition is evaluated with `σ_k − δ_k` and
+//! `τ_k + δ_k (1 + √(2s)/σ_k)/(σ_k − δ_k)`, where `δ_k` ([`resolution`]) bounds the rounding of the
+//! computed `Φᵀ Ū₀`, and no window is claimed when `σ_k ≤ δ_k`: an f64 SVD cannot resolve such a
+//! `σ_k` (an exact 2.3e-20 came out as 4.7e-16 and moved `a_k` ten time units too early; see
+//! the test `a_sigma_below_f64_resolution_is_refused`).
+//!
 //! For a spectral start (`τ_k = 0`, `σ_k² = min_{i≤k} sᵢ`) `J_k` is essentially Theorem 3's
 //! interval; for a general one, the term `λ̄ τ_k e^{−(l_k − l_{k+1}) t}` (the learned subspace
 //! rotating onto `span(φ₁..φ_k)`) replaces Theorem 4's `M`-dependence. All quantities enter as
@@ -76,6 +82,22 @@ pub struct Quantities {
     pub tau: f64,
     /// `s = ‖Ū₀‖₂²`.
     pub s_max: f64,
+    /// `δ_k`, a bound on the rounding error of the computed `F = Φᵀ Ū₀` in the directions that
+    /// decide `σ_k` and `τ_k` (see [`resolution`]). The bound uses `σ_k − δ_k` and
+    /// `τ_k + δ_k (1 + √(2s)/σ_k)/(σ_k − δ_k)` in place of `σ_k`, `τ_k`, and refuses when
+    /// `σ_k ≤ δ_k`: an f64 SVD cannot tell such a `σ_k` from zero.
+    pub resolution: f64,
+}
+
+/// `δ_k = 16 max(n, r) ε_mach ‖Ū₀‖₂ (1 + l₁/(l_k − l_{k+1}))`: the computed `Φᵀ Ū₀` and its
+/// SVD are exact for a perturbation of `F` of size about `max(n, r) ε_mach ‖Ū₀‖` (backward
+/// stability), and the computed `span(φ₁..φ_k)` is off by about `ε_mach l₁/(l_k − l_{k+1})`
+/// (Davis–Kahan). The factor 16 is a safety margin, not a proved constant: it is what makes the
+/// evaluated windows trustworthy, not the statement (which is about exact `σ_k`, `τ_k`).
+pub fn resolution(l: &[f64], n: usize, r: usize, k: usize, s_max: f64) -> f64 {
+    let gap = l[k - 1] - next(l, k);
+    let davis_kahan = if gap > 0.0 { l[0] / gap } else { f64::INFINITY };
+    16.0 * n.max(r) as f64 * f64::EPSILON * s_max.sqrt() * (1.0 + davis_kahan)
 }
 
 /// `σ_k`, `τ_k` and `s` of an initialization, for `k = 1..=k_max` (`k_max ≤ n`).
@@ -90,18 +112,22 @@ pub fn quantities(target: &Target, init: &Init, k_max: usize) -> Result<Vec<Quan
                 sigma: 0.0,
                 tau: f64::INFINITY,
                 s_max: f64::INFINITY,
+                resolution: f64::INFINITY,
             })
             .collect());
     }
     let s_max = top_singular_value(&f)?.powi(2);
+    let l = target.eigenvalues();
     (1..=k_max.min(n))
         .map(|k| {
+            let resolution = resolution(l, n, r, k, s_max);
             if r < k {
                 return Ok(Quantities {
                     k,
                     sigma: 0.0,
                     tau: f64::INFINITY,
                     s_max,
+                    resolution,
                 });
             }
             let f1 = f.subrows(0, k).to_owned();
@@ -116,6 +142,7 @@ pub fn quantities(target: &Target, init: &Init, k_max: usize) -> Result<Vec<Quan
                     sigma: 0.0,
                     tau: f64::INFINITY,
                     s_max,
+                    resolution,
                 });
             }
             let tau = if k == n {
@@ -131,6 +158,7 @@ pub fn quantities(target: &Target, init: &Init, k_max: usize) -> Result<Vec<Quan
                 sigma,
                 tau,
                 s_max,
+                resolution,
             })
         })
         .collect()
@@ -167,15 +195,24 @@ pub fn upper_part(l: &[f64], q: &Quantities, alpha: f64, t: f64) -> f64 {
 
 /// `L_k(t)`; with `majorant`, `e^{−2 l_k t} g_{k+1}(t)` is taken at `max(t, t*)`, which makes
 /// the whole expression nonincreasing in `t`.
+/// `σ_k` and `τ_k` enter as `σ_k − δ_k` and `τ_k + δ_k (1 + √(2s)/σ_k)/(σ_k − δ_k)` (Wedin's
+/// bound on the perturbed pseudo-inverse), so that a rounding error of size `δ_k` in `F` cannot
+/// make the bound too small.
 pub fn lower_part(l: &[f64], q: &Quantities, alpha: f64, t: f64, majorant: bool) -> f64 {
-    if q.sigma <= 0.0 || t <= 0.0 {
+    let sigma = q.sigma - q.resolution;
+    if sigma <= 0.0 || t <= 0.0 {
         return f64::INFINITY;
     }
+    let tau = if q.k == l.len() {
+        0.0
+    } else {
+        q.tau + q.resolution * (1.0 + (2.0 * q.s_max).sqrt() / q.sigma) / sigma
+    };
     let (lk, lnext) = (l[q.k - 1], next(l, q.k));
     let gap = lk - lnext;
     let bar = l[0] / -(-2.0 * l[0] * t).exp_m1();
-    let learn = (-2.0 * lk * t - alpha.ln() - 2.0 * q.sigma.ln()).exp();
-    let (tail, rotate) = if q.tau == 0.0 {
+    let learn = (-2.0 * lk * t - alpha.ln() - 2.0 * sigma.ln()).exp();
+    let (tail, rotate) = if tau == 0.0 {
         (0.0, 0.0)
     } else {
         // e^{−2 l_k t} g_{k+1}(t) = e^{−2 (l_k − l_{k+1}) t} d_{k+1}(t), without overflow.
@@ -186,7 +223,7 @@ pub fn lower_part(l: &[f64], q: &Quantities, alpha: f64, t: f64, majorant: bool)
         };
         let s = if majorant { t.max(peak) } else { t };
         let tail = (-2.0 * gap * s).exp() * d(lnext, s);
-        (q.tau * q.tau * tail, q.tau * (-gap * t).exp())
+        (tau * tau * tail, tau * (-gap * t).exp())
     };
     bar * bar * (learn + tail) + bar * rotate
 }
@@ -217,6 +254,12 @@ pub fn reason(l: &[f64], q: &Quantities, alpha: f64, eps: f64) -> Option<String>
     if q.sigma <= 0.0 {
         return Some(format!(
             "sigma_min(Phi_{k}^T U0bar) = 0: the initialization does not see all of the first {k} eigen-directions, so Yhat_{k} is never learned"
+        ));
+    }
+    if q.sigma <= q.resolution {
+        return Some(format!(
+            "sigma_min(Phi_{k}^T U0bar) = {:e} is below the f64 resolution {:e} of the computed Phi^T U0bar: it cannot be told from 0, so no window is claimed",
+            q.sigma, q.resolution
         ));
     }
     if alpha * q.s_max > eps {
@@ -454,6 +497,45 @@ mod tests {
         );
     }
 
+    /// Found by an independent mpmath check of `mfflow bounds`: the determinant of this 2 × 2
+    /// shape is a rounding residue, its exact `σ₂` is 2.3e-20 while the f64 SVD says about
+    /// 5e-16, and the window claimed from the f64 value started at t = 50.9 where the exact
+    /// error was still `l₂ = 1` (10 × eps; the exact `a₂` is 60.9). Such a `σ_k` is below the
+    /// resolution `δ_k` and must be refused; one a few decades above it must still get a window
+    /// on which the error stays below eps.
+    #[test]
+    fn a_sigma_below_f64_resolution_is_refused() {
+        let target = Target::diagonal(&[2.0, 1.0]).unwrap();
+        let (alpha, eps) = (1e-12, 0.1);
+        let rounding = [
+            [0.743268909591946, 1.1841423181322244],
+            [1.3410646033656235, 2.1365233063041185],
+        ];
+        let u0 = Mat::from_fn(2, 2, |i, j| rounding[i][j]);
+        let w = proposition_r(&target, &Init::new(alpha, u0.as_ref()).unwrap(), eps, 101).unwrap();
+        assert!(w[1].interval.is_none(), "{w:?}");
+        assert!(
+            w[1].reason.as_deref().unwrap().contains("resolution"),
+            "{w:?}"
+        );
+        assert!(w[0].max_error.unwrap() <= eps, "{w:?}");
+        // sigma_2 about 2^-31 = 4.7e-10 (exact entries), far above the resolution (about 1e-13).
+        let u0 = Mat::from_fn(2, 2, |i, j| {
+            if (i, j) == (1, 1) {
+                1.0 + 2f64.powi(-30)
+            } else {
+                1.0
+            }
+        });
+        let w = proposition_r(&target, &Init::new(alpha, u0.as_ref()).unwrap(), eps, 101).unwrap();
+        let q = w[1].quantities;
+        assert!(q.sigma > 1e3 * q.resolution, "{q:?}");
+        assert!(
+            w[1].interval.is_some() && w[1].max_error.unwrap() <= eps,
+            "{w:?}"
+        );
+    }
+
     #[test]
     fn hypotheses_that_fail_are_named() {
         let l = [2.0, 1.0, 0.0];
@@ -462,6 +544,7 @@ mod tests {
             sigma,
             tau: 0.5,
             s_max: 1.0,
+            resolution: 1e-15,
         };
         assert!(reason(&l, &q(1, 0.0), 1e-6, 0.1)
             .unwrap()

@@ -357,7 +357,12 @@ fn write(data: &Data, out: &Outputs) -> Result<()> {
                 s.windows.to_string(),
                 num(s.over_bound),
             ];
-            row.extend(s.over_eps.iter().map(|&v| num(v)));
+            // Empty where there is no window at that k (an error on a window is never 0).
+            row.extend(
+                s.over_eps
+                    .iter()
+                    .map(|&v| if v > 0.0 { num(v) } else { String::new() }),
+            );
             rows.push(row);
         };
         c.random.iter().for_each(|s| push("random".into(), s));
@@ -388,6 +393,8 @@ fn write(data: &Data, out: &Outputs) -> Result<()> {
                 num(c.on_theorem4),
                 num(c.on_r),
                 c.windows.to_string(),
+                num(c.theorem4_start),
+                c.r_start.map_or(String::new(), num),
             ]
         })
         .collect();
@@ -399,6 +406,8 @@ fn write(data: &Data, out: &Outputs) -> Result<()> {
             "max_error_over_eps_theorem4_intervals",
             "max_error_over_eps_proposition_r",
             "proposition_r_windows",
+            "theorem4_start_i_r",
+            "proposition_r_start_j_r",
         ],
         &rows,
     )
@@ -629,6 +638,6 @@ fn figure(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
         out,
         "rank_figure",
         &plot,
-        "The shape the adversarial search found with the largest error on a window: the exact distance to Yhat_k over time, Proposition R's bound B_k(t) (valid at every t; drawn where it is at most 100) and eps; the dashed lines are the ends of the claimed window J_k (the right one absent when J_k is unbounded). Data: worst-case.csv.",
+        "The shape the adversarial search found with the largest error on a window at a rank k >= 2 (where tau_k enters; at k = 1 every shape comes to about the same value, see the text): the exact distance to Yhat_k over time, Proposition R's bound B_k(t) (valid at every t; drawn where it is at most 100) and eps; the dashed lines are the ends of the claimed window J_k (the right one absent when J_k is unbounded). Data: worst-case.csv.",
     )
 }
