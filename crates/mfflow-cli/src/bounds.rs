@@ -5,6 +5,7 @@ use crate::args::MAX_GRID_ENTRIES;
 use crate::failure::{bad, Failure};
 use crate::instance::Instance;
 use crate::progress::Progress;
+use mfflow::rank_deficient_bound::{proposition_r, RankWindow, STATUS};
 use mfflow::theorems::{theorem3, theorem4, Interval, Verdict};
 use serde_json::{json, Value};
 
@@ -35,7 +36,10 @@ pub fn bounds(
     let t3 = theorem3(&inst.target, &inst.init, eps, grid)?;
     progress.phase("Theorem 4: measuring the error on each interval");
     let t4 = theorem4(&inst.target, &inst.init, eps, grid)?;
-    let violated = t3.violated(eps) || t4.violated(eps);
+    progress.phase("Proposition R: measuring the error on each window");
+    let pr = proposition_r(&inst.target, &inst.init, eps, grid)?;
+    let pr_violated = pr.iter().any(|w| w.max_error.is_some_and(|e| e > eps));
+    let violated = t3.violated(eps) || t4.violated(eps) || pr_violated;
     let value = json!({
         "n": inst.target.n(),
         "r": inst.init.shape().ncols(),
@@ -45,6 +49,7 @@ pub fn bounds(
         "eigenvalues": inst.target.eigenvalues(),
         "theorem3": verdict_json(&t3, eps, false),
         "theorem4": verdict_json(&t4, eps, true),
+        "proposition_r": proposition_r_json(&pr, pr_violated),
     });
     Ok((value, violated))
 }
@@ -102,6 +107,34 @@ fn verdict_json(v: &Verdict, eps: f64, with_m: bool) -> Value {
     obj
 }
 
+/// Proposition R (any rank of `u0`, `r < n` included; `mfflow::rank_deficient_bound`): for
+/// each `k`, what the columns see of the first `k` eigen-directions and the window `J_k`.
+fn proposition_r_json(windows: &[RankWindow], violated: bool) -> Value {
+    let per_k: Vec<Value> = windows
+        .iter()
+        .map(|w| {
+            let q = &w.quantities;
+            json!({
+                "k": q.k,
+                "sigma_min_phi_k_u0": q.sigma,
+                "sigma_resolution": q.resolution.is_finite().then_some(q.resolution),
+                "tau": q.tau.is_finite().then_some(q.tau),
+                "applies": w.reason.is_none(),
+                "reason": w.reason,
+                "window": w.interval.as_ref().map(interval_json),
+                "max_error": w.max_error,
+            })
+        })
+        .collect();
+    json!({
+        "status": STATUS,
+        "statement": "||W(t) - Yhat_k||_2 <= eps on J_k when sigma_min(Phi_k^T u0) > 0, l_k > l_(k+1) and alpha ||u0||^2 <= eps",
+        "s_max": windows.first().map(|w| w.quantities.s_max),
+        "ranks": per_k,
+        "violated": violated,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +164,28 @@ mod tests {
         };
         assert_eq!(interval_json(&open)["empty"], false);
         assert!(interval_json(&open)["end"].is_null());
+    }
+
+    #[test]
+    fn proposition_r_covers_a_rank_deficient_start() {
+        // Y = diag(4, 2, 1), two columns (r < n): Proposition R gives windows at k = 1, 2 and
+        // says why not at k = 3 (two columns cannot see three directions).
+        let target = mfflow::Target::diagonal(&[4.0, 2.0, 1.0]).unwrap();
+        let u0 = mfflow::Mat::from_fn(3, 2, |i, j| [[1.0, 0.2], [0.3, 1.0], [0.5, -0.4]][i][j]);
+        let init = mfflow::Init::new(1e-10, u0.as_ref()).unwrap();
+        let windows = proposition_r(&target, &init, 0.1, 51).unwrap();
+        let v = proposition_r_json(&windows, false);
+        assert_eq!(v["status"], "proved");
+        let ranks = v["ranks"].as_array().unwrap();
+        assert_eq!(ranks.len(), 3);
+        for r in &ranks[..2] {
+            assert_eq!(r["applies"], true, "{r}");
+            assert_eq!(r["window"]["empty"], false, "{r}");
+            assert!(r["max_error"].as_f64().unwrap() <= 0.1, "{r}");
+        }
+        assert_eq!(ranks[2]["applies"], false);
+        assert!(ranks[2]["reason"].as_str().unwrap().contains("sigma_min"));
+        assert!(ranks[2]["window"].is_null() && ranks[2]["tau"].is_null());
     }
 
     #[test]

@@ -24,6 +24,7 @@
 //! - [`theorems`]: Theorems 3 and 4 (incremental learning), their constants and intervals.
 //! - [`depth`]: depth-L factorization `W = W_L ⋯ W_1`: the balanced spectral flow in closed form,
 //!   the factor system integrated, and gradient descent.
+//! - [`rank_deficient_bound`]: Proposition R, a proved window for any rank of `Ū₀` (`r < n` too).
 //!
 //! The library does no I/O; the `mfflow` binary and the experiments do.
 //!
@@ -66,6 +67,7 @@ mod jacobi;
 pub mod metrics;
 pub mod ode;
 pub mod printed;
+pub mod rank_deficient_bound;
 pub mod spectral;
 pub mod target;
 pub mod theorems;
