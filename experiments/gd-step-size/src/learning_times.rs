@@ -354,6 +354,11 @@ fn verdicts(data: &Data, report: &mut Report) {
         .filter_map(|r| r.measured.map(|m| (r.predicted - m as f64).abs()))
         .fold(0.0f64, f64::max);
     report.set("worst_iterations", short(worst_it, 3));
+    report.check(
+        "within_one_step",
+        worst_it < 1.0,
+        format!("largest |predicted - measured| = {worst_it} iterations"),
+    );
     let worst_naive = data
         .rows
         .iter()
