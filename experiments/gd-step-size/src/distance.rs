@@ -335,6 +335,15 @@ pub fn report(data: &Data, out: &Outputs, report: &mut Report) -> Result<()> {
         })
         .collect();
     report.set("large_step_distances", big.join("; "));
+    // Where the first-order modified equation is farther from GD than the flow itself.
+    let worse: Vec<String> = data
+        .rows
+        .iter()
+        .filter(|r| r.modified.0 > r.flow.0)
+        .map(|r| format!("{} {}", r.kind.name(), short(r.eta_l1, 2)))
+        .collect();
+    report.check("modified_worse", !worse.is_empty(), worse.join("; "));
+    report.set("modified_worse", worse.join(", "));
     let horizons: Vec<String> = data.horizon.iter().map(|h| short(*h, 3)).collect();
     report.set("distance_horizon", horizons.join(" and "));
     report.set("distance_alpha", short(data.alpha, 2));
