@@ -17,8 +17,14 @@ use rayon::prelude::*;
 /// A converted interval in iterations (`None`: empty) and GD's largest error on it.
 type Measured = (Option<(u64, u64)>, Option<f64>);
 /// The bracket of the largest `η l_1` at which a window exists, with the step sizes of the
-/// sweep where it is present again; or why there is no bracket.
-type Largest = std::result::Result<(f64, f64, Vec<String>), String>;
+/// sweep where it is present again, and the first step below the limit at which it is present
+/// again on a fine scan above the bracket; or why there is no bracket.
+type Largest = std::result::Result<(f64, f64, Vec<String>, Option<f64>), String>;
+
+/// Points of the fine scan between a bracket below the limit and `η l_1 = 1`: a window shorter
+/// than a step can be stepped over at one `η` and hit at a larger one, also between the sweep's
+/// step sizes.
+const REOPEN_SCAN: usize = 200;
 
 /// Grid points the core measures the flow's error on per theorem interval.
 const THEOREM_GRID: usize = 101;
@@ -238,7 +244,18 @@ pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
                         .filter(|s| s.1)
                         .map(|s| short(s.0, 3))
                         .collect();
-                    Ok((lo, hi, again))
+                    // Is it present again below the limit, between the sweep's step sizes?
+                    let mut reopen = None;
+                    if hi < 1.0 {
+                        for j in 1..REOPEN_SCAN {
+                            let e = hi + (1.0 - hi) * j as f64 / REOPEN_SCAN as f64;
+                            if exists(&gd_run(&setup, &flows, f, e, w.eps)?, k) {
+                                reopen = Some(e);
+                                break;
+                            }
+                        }
+                    }
+                    Ok((lo, hi, again, reopen))
                 }
             };
             Ok((f, k, bracket))
@@ -426,13 +443,19 @@ fn largest_table(data: &Data, report: &mut Report) {
             k.to_string(),
             fl.map_or("none".into(), |w| short(w.1 - w.0, 3)),
             match b {
-                Ok((lo, hi, again)) => {
+                Ok((lo, hi, again, reopen)) => {
                     let (a, b) = crate::stability::digits(*lo, *hi);
-                    if again.is_empty() {
-                        format!("in [{a}, {b})")
-                    } else {
-                        format!("in [{a}, {b}); present again at {}", again.join(", "))
+                    let mut text = format!("in [{a}, {b})");
+                    if let Some(e) = reopen {
+                        text.push_str(&format!(
+                            "; present again below the limit from {} (fine scan)",
+                            short(*e, 3)
+                        ));
                     }
+                    if !again.is_empty() {
+                        text.push_str(&format!("; present again at {}", again.join(", ")));
+                    }
+                    text
                 }
                 Err(text) => text.clone(),
             },
@@ -445,11 +468,12 @@ fn largest_table(data: &Data, report: &mut Report) {
             "alpha",
             "k",
             "flow window length (time)",
-            "largest eta l_1 at which the GD window exists",
+            "end of the first stretch of eta l_1 at which the GD window exists",
         ],
         &rows,
     );
     report.set("windows_eps", short(data.eps, 2));
+    report.set("reopen_scan", REOPEN_SCAN.to_string());
     report.set("min_window_steps", MIN_WINDOW_STEPS.to_string());
     let etas: Vec<String> = data.etas.iter().map(|e| short(*e, 2)).collect();
     report.set("windows_etas", etas.join(", "));
@@ -458,7 +482,7 @@ fn largest_table(data: &Data, report: &mut Report) {
         .largest
         .iter()
         .filter(|(_, k, _)| *k < data.n)
-        .any(|(_, _, b)| matches!(b, Ok((lo, _, _)) if *lo > 1.0));
+        .any(|(_, _, b)| matches!(b, Ok((lo, _, _, _)) if *lo > 1.0));
     report.check(
         "window_beyond_limit",
         beyond,
@@ -481,7 +505,7 @@ fn largest_table(data: &Data, report: &mut Report) {
         .iter()
         .filter(|(_, k, _)| *k < data.n)
         .filter_map(|(f, k, b)| match b {
-            Ok((lo, _, _)) if *lo > cycle_hi => Some(format!(
+            Ok((lo, _, _, _)) if *lo > cycle_hi => Some(format!(
                 "k = {k} ({}, alpha {}) up to {}",
                 data.flows[*f].kind.name(),
                 short(data.flows[*f].alpha, 2),
@@ -507,7 +531,7 @@ fn largest_table(data: &Data, report: &mut Report) {
                 data.flows[*f].kind.name(),
                 short(data.flows[*f].alpha, 2),
                 match b {
-                    Ok((lo, hi, again)) => {
+                    Ok((lo, hi, again, _)) => {
                         let (a, b) = crate::stability::digits(*lo, *hi);
                         if again.is_empty() {
                             format!("[{a}, {b})")
@@ -525,14 +549,19 @@ fn largest_table(data: &Data, report: &mut Report) {
     let lost_below: Vec<String> = data
         .largest
         .iter()
-        .filter(|(_, k, b)| *k < data.n && matches!(b, Ok((_, hi, _)) if *hi <= 1.0))
+        .filter(|(_, k, b)| *k < data.n && matches!(b, Ok((_, hi, _, _)) if *hi <= 1.0))
         .map(|(f, k, b)| {
             let hi = b.as_ref().map(|x| x.1).unwrap_or(f64::NAN);
+            let reopen = b.as_ref().ok().and_then(|x| x.3);
             format!(
-                "k = {k} ({}, alpha {}) from eta l_1 = {}",
+                "k = {k} ({}, alpha {}) from eta l_1 = {}{}",
                 data.flows[*f].kind.name(),
                 short(data.flows[*f].alpha, 2),
-                short(hi, 4)
+                short(hi, 4),
+                reopen.map_or(String::new(), |e| format!(
+                    " (present again from {})",
+                    short(e, 3)
+                ))
             )
         })
         .collect();
