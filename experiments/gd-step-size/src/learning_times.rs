@@ -153,7 +153,7 @@ fn figure(data: &Data, kind: Kind, out: &Outputs, report: &mut Report) -> Result
     let alpha = data.alphas[data.alphas.len() - 1];
     let mut plot = LinePlot::new(
         format!(
-            "GD learning time / flow learning time, {} start, alpha = {}",
+            "Delay of GD's learning times against the flow, {} start, alpha = {}",
             kind.name(),
             short(alpha, 2)
         ),
@@ -184,13 +184,8 @@ fn figure(data: &Data, kind: Kind, out: &Outputs, report: &mut Report) -> Result
                 (x, 100.0 * (a / a.ln_1p() - 1.0))
             })
             .collect();
-        plot.series.push(
-            Series::line(
-                format!("predicted eta l_i / log(1 + eta l_i) - 1, i = {}", i + 1),
-                pts,
-            )
-            .coloured(i),
-        );
+        plot.series
+            .push(Series::line(format!("predicted, i = {}", i + 1), pts).coloured(i));
     }
     report.figure(
         out,
@@ -354,6 +349,11 @@ fn verdicts(data: &Data, report: &mut Report) {
         .filter_map(|r| r.measured.map(|m| (r.predicted - m as f64).abs()))
         .fold(0.0f64, f64::max);
     report.set("worst_iterations", short(worst_it, 3));
+    report.check(
+        "within_one_step",
+        worst_it < 1.0,
+        format!("largest |predicted - measured| = {worst_it} iterations"),
+    );
     let worst_naive = data
         .rows
         .iter()

@@ -48,6 +48,31 @@ pub fn period(seq: &[f64], tol: f64) -> Option<usize> {
     (1..=seq.len() / 4).find(|&p| (0..seq.len() - p).all(|j| (seq[j + p] - seq[j]).abs() <= tol))
 }
 
+/// The largest `a` in `[1, hi]` (by `bisection_steps` halvings) at which the attractor of the
+/// map just above the stability limit, the period-2 cycle born at `a = 1` with zero amplitude,
+/// stays within `tol` of the fixed point: `max |v − 1| ≤ tol` over the last `tail` of `steps`
+/// steps from `v0 = 1 + tol / 2`. Returns the bracket `[within, not within]`, or `None` if the
+/// cycle is already within `tol` at `hi`.
+pub fn cycle_within(tol: f64, hi: f64, steps: u64, bisection_steps: usize) -> Option<(f64, f64)> {
+    let within = |a: f64| match orbit(1.0 + 0.5 * tol, a, steps, 64) {
+        Orbit::Tail(t) => t.iter().all(|v| (v - 1.0).abs() <= tol),
+        Orbit::Escaped(_) => false,
+    };
+    if within(hi) {
+        return None;
+    }
+    let (mut lo, mut hi) = (1.0, hi);
+    for _ in 0..bisection_steps {
+        let mid = 0.5 * (lo + hi);
+        if within(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some((lo, hi))
+}
+
 /// Steps for a small start `v0` to reach the neighbourhood of its fixed point at the
 /// linear-phase rate `(1 + a)²` per step, times 1.5, plus 10.
 pub fn learning_steps(v0: f64, a: f64) -> u64 {
@@ -76,6 +101,15 @@ mod tests {
         // At a = 2 the interval [0, 2 + a] maps into itself: bounded; beyond, it escapes.
         assert!(matches!(orbit(1e-6, 1.999, 200_000, 8), Orbit::Tail(_)));
         assert!(matches!(orbit(1e-6, 2.05, 200_000, 8), Orbit::Escaped(_)));
+        // The period-2 cycle grows from zero amplitude: within 0.01 of 1 only just above a = 1.
+        // Near a = 1 + d its half-width is about sqrt(d) (normal form of a flip), so the
+        // bracket must lie between 1 and 1 + a few times 0.01^2.
+        let (lo, hi) = cycle_within(0.01, 1.1, 200_000, 30).expect("wide at 1.1");
+        assert!(lo > 1.0 && hi < 1.0 + 4.0 * 0.01 * 0.01, "[{lo}, {hi}]");
+        match orbit(1.0 + 0.005, 0.5 * (lo + hi) + 1e-4, 200_000, 8) {
+            Orbit::Tail(t) => assert!(t.iter().any(|v| (v - 1.0).abs() > 0.01), "{t:?}"),
+            Orbit::Escaped(k) => panic!("escaped at {k}"),
+        }
         // The escape point is a fixed point: x = 2 + a.
         let a = 1.5;
         let v = (2.0 + a) / a;

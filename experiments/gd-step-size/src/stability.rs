@@ -18,6 +18,10 @@ use rayon::prelude::*;
 /// few thousand steps sees escape only from slightly above 2.
 const THRESHOLD_RESOLUTION: f64 = 1e-3;
 
+/// Points of the fine scan of the scalar map's verdict (bounded or diverged) between 2 and
+/// twice the bisection's distance from 2.
+const SCAN_POINTS: usize = 401;
+
 /// Two values of a tail closer than this (relative to `l`) count as the same point.
 const SAME_POINT: f64 = 1e-6;
 
@@ -50,6 +54,18 @@ pub struct Data {
     /// scalar map, then each start.
     thresholds: Vec<(String, Option<(f64, f64)>)>,
     scalar_steps: u64,
+    /// The scalar map's verdict on a fine grid of `[2, 2 + 2 (bracket − 2)]`: the grid's upper
+    /// end, the number of switches between bounded and diverged along it, the smallest diverged
+    /// and the largest bounded `η l`.
+    scan: Option<Scan>,
+}
+
+/// See [`Data::scan`].
+pub struct Scan {
+    hi: f64,
+    switches: usize,
+    first_diverged: Option<f64>,
+    last_bounded: Option<f64>,
 }
 
 fn grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
@@ -204,6 +220,27 @@ pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
         None => None,
     };
     thresholds.push(("scalar map".to_string(), scalar_bracket));
+    // Is the finite run's verdict monotone in eta l above 2? A fine scan up to twice the
+    // bracket's distance from 2.
+    let scan = scalar_bracket.map(|(_, hi)| {
+        let top = 2.0 + 2.0 * (hi - 2.0).max(0.0);
+        let verdicts: Vec<(f64, bool)> = grid(2.0, top, SCAN_POINTS)
+            .into_iter()
+            .map(|a| {
+                let escaped = matches!(
+                    scalar::orbit(v0, a, scalar_steps, st.tail),
+                    Orbit::Escaped(_)
+                );
+                (a, escaped)
+            })
+            .collect();
+        Scan {
+            hi: top,
+            switches: verdicts.windows(2).filter(|w| w[0].1 != w[1].1).count(),
+            first_diverged: verdicts.iter().find(|v| v.1).map(|v| v.0),
+            last_bounded: verdicts.iter().rev().find(|v| !v.1).map(|v| v.0),
+        }
+    });
     let brackets: Vec<Option<(f64, f64)>> = (0..2)
         .into_par_iter()
         .map(|k| -> Result<Option<(f64, f64)>> {
@@ -234,6 +271,7 @@ pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
         matrix,
         thresholds,
         scalar_steps,
+        scan,
     })
 }
 
@@ -535,6 +573,21 @@ fn verdicts(data: &Data, report: &mut Report) {
         }),
     );
     report.set("max_period", (data.tail / 4).to_string());
+    // Periodic windows inside the chaotic range: step sizes past the first without a period
+    // at which a period is found again.
+    let windows: Vec<String> = periods
+        .iter()
+        .filter(|p| no_period.is_some_and(|a| p.0 > a))
+        .filter_map(|p| p.1.map(|q| format!("period {q} at {}", short(p.0, 3))))
+        .collect();
+    report.set(
+        "periodic_windows",
+        if windows.is_empty() {
+            "none on the sweep".into()
+        } else {
+            windows.join(", ")
+        },
+    );
     // A finite run cannot see the escape just above 2 (its transient outlasts the run), so the
     // measured threshold is at or slightly above 2: within THRESHOLD_RESOLUTION counts.
     let near_two = |b: &Option<(f64, f64)>| matches!(b, Some((lo, hi)) if (lo - 2.0).abs() <= THRESHOLD_RESOLUTION && (hi - 2.0).abs() <= THRESHOLD_RESOLUTION);
@@ -554,6 +607,54 @@ fn verdicts(data: &Data, report: &mut Report) {
         scalar_ok,
         format!("scalar bracket {:?}", data.thresholds[0].1),
     );
+    // The brackets' spread against their widths, and the fine scan of the scalar verdict.
+    let mids: Vec<f64> = data
+        .thresholds
+        .iter()
+        .filter_map(|(_, b)| b.map(|(lo, hi)| 0.5 * (lo + hi)))
+        .collect();
+    let spread = mids.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        - mids.iter().copied().fold(f64::INFINITY, f64::min);
+    let width = data
+        .thresholds
+        .iter()
+        .filter_map(|(_, b)| b.map(|(lo, hi)| hi - lo))
+        .fold(0.0f64, f64::max);
+    report.set("threshold_spread", short(spread, 2));
+    report.set("bracket_width", short(width, 2));
+    report.set("scan_points", SCAN_POINTS.to_string());
+    match &data.scan {
+        Some(sc) => {
+            report.check(
+                "verdict_not_monotone",
+                sc.switches > 1,
+                format!("{} switches on [2, {}]", sc.switches, sc.hi),
+            );
+            report.set("scan_hi", short(sc.hi - 2.0, 2));
+            report.set("scan_switches", sc.switches.to_string());
+            report.set(
+                "scan_first_diverged",
+                sc.first_diverged
+                    .map_or("nowhere".into(), |a| format!("2 + {}", short(a - 2.0, 2))),
+            );
+            report.set(
+                "scan_last_bounded",
+                sc.last_bounded
+                    .map_or("nowhere".into(), |a| format!("2 + {}", short(a - 2.0, 2))),
+            );
+        }
+        None => {
+            report.check("verdict_not_monotone", false, "no scalar bracket to scan");
+            for key in [
+                "scan_hi",
+                "scan_switches",
+                "scan_first_diverged",
+                "scan_last_bounded",
+            ] {
+                report.set(key, "-".to_string());
+            }
+        }
+    }
     report.set(
         "scalar_threshold",
         data.thresholds[0]
@@ -597,12 +698,65 @@ fn verdicts(data: &Data, report: &mut Report) {
         !exceptions.is_empty(),
         exceptions.join("; "),
     );
-    let lowest = between
+    // How low the top component comes on the tail, per run: in the runs where the rest mixes,
+    // and in the runs without a period where it does not.
+    let top_min = |m: &MatrixRun| {
+        m.components
+            .iter()
+            .map(|c| c[0])
+            .fold(f64::INFINITY, f64::min)
+    };
+    let mixing: Vec<f64> = between
         .iter()
         .filter(|m| m.rest_deviation.is_none_or(|d| d > tol))
-        .flat_map(|m| m.components.iter().map(|c| c[0]))
-        .fold(f64::INFINITY, f64::min);
-    report.set("exception_lowest", short(lowest, 2));
+        .map(|m| top_min(m))
+        .collect();
+    let calm: Vec<f64> = between
+        .iter()
+        .filter(|m| period_of(m).is_none() && m.rest_deviation.is_some_and(|d| d <= tol))
+        .map(|m| top_min(m))
+        .collect();
+    let range = |v: &[f64]| {
+        format!(
+            "{} to {}",
+            short(v.iter().copied().fold(f64::INFINITY, f64::min), 2),
+            short(v.iter().copied().fold(f64::NEG_INFINITY, f64::max), 2)
+        )
+    };
+    report.set("exception_lowest", range(&mixing));
+    report.set(
+        "calm_lowest",
+        short(calm.iter().copied().fold(f64::INFINITY, f64::min), 2),
+    );
+    report.set("calm_runs", calm.len().to_string());
+    // The spectral start stays diagonal in the eigenbasis in exact arithmetic: a coupling of
+    // the top direction to the rest there grew from rounding.
+    let spectral_coupling = |m: &&&MatrixRun| m.kind == Kind::Spectral && m.coupling.is_some();
+    let spectral_calm = between
+        .iter()
+        .filter(spectral_coupling)
+        .filter(|m| period_of(m).is_some())
+        .map(|m| m.coupling.unwrap_or(f64::NAN))
+        .fold(0.0f64, f64::max);
+    let spectral_mixing: Vec<String> = between
+        .iter()
+        .filter(spectral_coupling)
+        .filter(|m| m.coupling.is_some_and(|c| c > tol))
+        .map(|m| {
+            format!(
+                "{} ({})",
+                short(m.eta_l1, 4),
+                short(m.coupling.unwrap_or(f64::NAN), 2)
+            )
+        })
+        .collect();
+    report.check(
+        "spectral_mixing",
+        !spectral_mixing.is_empty(),
+        spectral_mixing.join("; "),
+    );
+    report.set("spectral_mixing", spectral_mixing.join(", "));
+    report.set("spectral_calm_coupling", short(spectral_calm, 2));
     report.set(
         "rest_exceptions",
         if exceptions.is_empty() {
@@ -624,6 +778,16 @@ fn verdicts(data: &Data, report: &mut Report) {
         ),
     );
     report.set("rest_tolerance", short(tol, 2));
+    report.set(
+        "rest_measured",
+        short(
+            periodic
+                .iter()
+                .map(|m| m.rest_deviation.unwrap_or(f64::NAN))
+                .fold(0.0f64, f64::max),
+            2,
+        ),
+    );
     let ordered = between
         .iter()
         .all(|m| m.half.iter().all(Option::is_some) && m.half.windows(2).all(|w| w[0] < w[1]));
@@ -632,26 +796,39 @@ fn verdicts(data: &Data, report: &mut Report) {
         ordered,
         "half-times ordered beyond the limit",
     );
-    let general_top_matches_scalar = data
+    let compared = data
         .matrix
         .iter()
         .filter(|m| m.kind == Kind::General && m.diverged_at.is_none())
-        .all(|m| {
-            let top: Vec<f64> = m.components.iter().map(|c| c[0]).collect();
-            match data
-                .scalar
-                .iter()
-                .find(|(a, _)| (a - m.eta_l1).abs() < 1e-12)
-            {
-                Some((_, Orbit::Tail(t)))
-                    if matches!(scalar::period(t, SAME_POINT), Some(1 | 2 | 4)) =>
+        .filter(|m| {
+            data.scalar.iter().any(|(a, o)| {
+                (a - m.eta_l1).abs() < 1e-12
+                    && matches!(o, Orbit::Tail(t) if matches!(scalar::period(t, SAME_POINT), Some(1 | 2 | 4)))
+            })
+        })
+        .count();
+    report.set("matched_points", compared.to_string());
+    let general_top_matches_scalar = compared > 0
+        && data
+            .matrix
+            .iter()
+            .filter(|m| m.kind == Kind::General && m.diverged_at.is_none())
+            .all(|m| {
+                let top: Vec<f64> = m.components.iter().map(|c| c[0]).collect();
+                match data
+                    .scalar
+                    .iter()
+                    .find(|(a, _)| (a - m.eta_l1).abs() < 1e-12)
                 {
-                    let (a, b) = (distinct(&top), distinct(t));
-                    a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| (x - y).abs() <= 1e-4)
+                    Some((_, Orbit::Tail(t)))
+                        if matches!(scalar::period(t, SAME_POINT), Some(1 | 2 | 4)) =>
+                    {
+                        let (a, b) = (distinct(&top), distinct(t));
+                        a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| (x - y).abs() <= 1e-4)
+                    }
+                    _ => true,
                 }
-                _ => true,
-            }
-        });
+            });
     report.check(
         "matrix_like_scalar",
         general_top_matches_scalar,

@@ -17,8 +17,14 @@ use rayon::prelude::*;
 /// A converted interval in iterations (`None`: empty) and GD's largest error on it.
 type Measured = (Option<(u64, u64)>, Option<f64>);
 /// The bracket of the largest `η l_1` at which a window exists, with the step sizes of the
-/// sweep where it is present again; or why there is no bracket.
-type Largest = std::result::Result<(f64, f64, Vec<String>), String>;
+/// sweep where it is present again, and the first step below the limit at which it is present
+/// again on a fine scan above the bracket; or why there is no bracket.
+type Largest = std::result::Result<(f64, f64, Vec<String>, Option<f64>), String>;
+
+/// Points of the fine scan between a bracket below the limit and `η l_1 = 1`: a window shorter
+/// than a step can be stepped over at one `η` and hit at a larger one, also between the sweep's
+/// step sizes.
+const REOPEN_SCAN: usize = 200;
 
 /// Grid points the core measures the flow's error on per theorem interval.
 const THEOREM_GRID: usize = 101;
@@ -62,6 +68,10 @@ pub struct Data {
     /// Per `(flow, k)`: the bracket `[exists, does not]` of the largest `η l_1` at which the GD
     /// window of `Ŷ_k` exists; `Err(text)` when the sweep has no single switch.
     largest: Vec<(usize, usize, Largest)>,
+    /// Bracket `[within, not within]` of the largest `η l_1` at which the top component's
+    /// period-2 cycle stays within `ε` of `l_1` (scalar map of the top direction); `None` if it
+    /// still does at `η l_1 = 2`.
+    cycle_within_eps: Option<(f64, f64)>,
 }
 
 fn steps_range(a: f64, b: f64) -> Option<(u64, u64)> {
@@ -234,12 +244,27 @@ pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
                         .filter(|s| s.1)
                         .map(|s| short(s.0, 3))
                         .collect();
-                    Ok((lo, hi, again))
+                    // Is it present again below the limit, between the sweep's step sizes?
+                    let mut reopen = None;
+                    if hi < 1.0 {
+                        for j in 1..REOPEN_SCAN {
+                            let e = hi + (1.0 - hi) * j as f64 / REOPEN_SCAN as f64;
+                            if exists(&gd_run(&setup, &flows, f, e, w.eps)?, k) {
+                                reopen = Some(e);
+                                break;
+                            }
+                        }
+                    }
+                    Ok((lo, hi, again, reopen))
                 }
             };
             Ok((f, k, bracket))
         })
         .collect::<Result<_>>()?;
+    // The top component's cycle just above the limit: within eps of l_1 up to where? (The
+    // cycle is born with zero amplitude at eta l_1 = 1; its half-width grows like
+    // sqrt(eta l_1 - 1).) 200 000 steps: near a = 1 + d the cycle attracts at a rate 1 - O(d).
+    let cycle_within_eps = crate::scalar::cycle_within(w.eps / l[0], 2.0, 200_000, 40);
     Ok(Data {
         eps: w.eps,
         n,
@@ -248,6 +273,7 @@ pub fn measure(cfg: &Config, seeds: &Seeds) -> Result<Data> {
         flows,
         runs,
         largest,
+        cycle_within_eps,
     })
 }
 
@@ -417,13 +443,19 @@ fn largest_table(data: &Data, report: &mut Report) {
             k.to_string(),
             fl.map_or("none".into(), |w| short(w.1 - w.0, 3)),
             match b {
-                Ok((lo, hi, again)) => {
+                Ok((lo, hi, again, reopen)) => {
                     let (a, b) = crate::stability::digits(*lo, *hi);
-                    if again.is_empty() {
-                        format!("in [{a}, {b})")
-                    } else {
-                        format!("in [{a}, {b}); present again at {}", again.join(", "))
+                    let mut text = format!("in [{a}, {b})");
+                    if let Some(e) = reopen {
+                        text.push_str(&format!(
+                            "; present again below the limit from {} (fine scan)",
+                            short(*e, 3)
+                        ));
                     }
+                    if !again.is_empty() {
+                        text.push_str(&format!("; present again at {}", again.join(", ")));
+                    }
+                    text
                 }
                 Err(text) => text.clone(),
             },
@@ -436,11 +468,12 @@ fn largest_table(data: &Data, report: &mut Report) {
             "alpha",
             "k",
             "flow window length (time)",
-            "largest eta l_1 at which the GD window exists",
+            "end of the first stretch of eta l_1 at which the GD window exists",
         ],
         &rows,
     );
     report.set("windows_eps", short(data.eps, 2));
+    report.set("reopen_scan", REOPEN_SCAN.to_string());
     report.set("min_window_steps", MIN_WINDOW_STEPS.to_string());
     let etas: Vec<String> = data.etas.iter().map(|e| short(*e, 2)).collect();
     report.set("windows_etas", etas.join(", "));
@@ -449,12 +482,44 @@ fn largest_table(data: &Data, report: &mut Report) {
         .largest
         .iter()
         .filter(|(_, k, _)| *k < data.n)
-        .any(|(_, _, b)| matches!(b, Ok((lo, _, _)) if *lo > 1.0));
+        .any(|(_, _, b)| matches!(b, Ok((lo, _, _, _)) if *lo > 1.0));
     report.check(
         "window_beyond_limit",
         beyond,
         "some window k < K still exists beyond eta l_1 = 1",
     );
+    // Which of them the small cycle explains: the cycle of the top component stays within eps
+    // of l_1 only up to `cycle_hi`; a window that exists beyond that can only be transient
+    // (before the top component reaches its cycle, or a chaotic orbit lingering near l_1).
+    let cycle_hi = data.cycle_within_eps.map_or(2.0, |c| c.1);
+    report.set(
+        "cycle_within_eps",
+        data.cycle_within_eps
+            .map_or("2 (the whole range)".into(), |(lo, hi)| {
+                let (a, b) = crate::stability::digits(lo, hi);
+                format!("[{a}, {b}]")
+            }),
+    );
+    let transient: Vec<String> = data
+        .largest
+        .iter()
+        .filter(|(_, k, _)| *k < data.n)
+        .filter_map(|(f, k, b)| match b {
+            Ok((lo, _, _, _)) if *lo > cycle_hi => Some(format!(
+                "k = {k} ({}, alpha {}) up to {}",
+                data.flows[*f].kind.name(),
+                short(data.flows[*f].alpha, 2),
+                short(*lo, 4)
+            )),
+            _ => None,
+        })
+        .collect();
+    report.check(
+        "transient_windows",
+        !transient.is_empty(),
+        transient.join("; "),
+    );
+    report.set("transient_windows", transient.join("; "));
     // Y itself (k = K) is reached only while GD converges.
     let last: Vec<String> = data
         .largest
@@ -466,7 +531,7 @@ fn largest_table(data: &Data, report: &mut Report) {
                 data.flows[*f].kind.name(),
                 short(data.flows[*f].alpha, 2),
                 match b {
-                    Ok((lo, hi, again)) => {
+                    Ok((lo, hi, again, _)) => {
                         let (a, b) = crate::stability::digits(*lo, *hi);
                         if again.is_empty() {
                             format!("[{a}, {b})")
@@ -484,14 +549,19 @@ fn largest_table(data: &Data, report: &mut Report) {
     let lost_below: Vec<String> = data
         .largest
         .iter()
-        .filter(|(_, k, b)| *k < data.n && matches!(b, Ok((_, hi, _)) if *hi <= 1.0))
+        .filter(|(_, k, b)| *k < data.n && matches!(b, Ok((_, hi, _, _)) if *hi <= 1.0))
         .map(|(f, k, b)| {
             let hi = b.as_ref().map(|x| x.1).unwrap_or(f64::NAN);
+            let reopen = b.as_ref().ok().and_then(|x| x.3);
             format!(
-                "k = {k} ({}, alpha {}) from eta l_1 = {}",
+                "k = {k} ({}, alpha {}) from eta l_1 = {}{}",
                 data.flows[*f].kind.name(),
                 short(data.flows[*f].alpha, 2),
-                short(hi, 4)
+                short(hi, 4),
+                reopen.map_or(String::new(), |e| format!(
+                    " (present again from {})",
+                    short(e, 3)
+                ))
             )
         })
         .collect();
@@ -577,14 +647,19 @@ fn iterations_table(data: &Data, report: &mut Report) {
                     .map(|(a, b)| (b - a + 1) as f64 * r.eta)
             })
     };
-    let (mut both, mut shorter, mut lost) = (0usize, 0usize, 0usize);
+    // A GD window's length is a whole number of steps: lengths at the two step sizes are told
+    // apart only beyond one step at each.
+    let resolution = (small + large) / data.l[0];
+    let (mut both, mut shorter, mut longer, mut lost) = (0usize, 0usize, 0usize, 0usize);
     for f in 0..data.flows.len() {
         for k in 1..data.n {
             match (length(f, small, k), length(f, large, k)) {
                 (Some(a), Some(b)) => {
                     both += 1;
-                    if b < a {
+                    if b < a - resolution {
                         shorter += 1;
+                    } else if b > a + resolution {
+                        longer += 1;
                     }
                 }
                 (Some(_), None) => lost += 1,
@@ -596,13 +671,56 @@ fn iterations_table(data: &Data, report: &mut Report) {
         "window_trend",
         format!(
             "of the {} intermediate windows (start, alpha, k < K) present at both eta l_1 = {} and eta l_1 = {}, \
-             {} are shorter in time units at the larger step and {} are not; {} present at the smaller step are gone at the larger",
+             {} are shorter in time units at the larger step, {} are longer, and {} agree to within one step at \
+             each size ({} in time); {} present at the smaller step are gone at the larger",
             both,
             short(small, 2),
             short(large, 2),
             shorter,
-            both - shorter,
+            longer,
+            both - shorter - longer,
+            short(resolution, 2),
             lost
+        ),
+    );
+    // The lines of the figures: the flow's window converted at the discrete rates, at the
+    // smallest and the largest step below the limit.
+    let converted = |f: usize, k: usize, eta_l1: f64| {
+        longest_f(&data.flows[f].windows[k - 1]).map(|(s, e)| {
+            let eta = eta_l1 / data.l[0];
+            eta * (discrete_iterations(e, data.l[k], eta)
+                - discrete_iterations(s, data.l[k - 1], eta))
+        })
+    };
+    let (mut count, mut rising) = (0usize, Vec::new());
+    for (f, flow) in data.flows.iter().enumerate() {
+        for k in 1..data.n {
+            if let (Some(a), Some(b)) = (converted(f, k, small), converted(f, k, large)) {
+                count += 1;
+                if b > a {
+                    rising.push(format!(
+                        "{} alpha {} k = {k}",
+                        flow.kind.name(),
+                        short(flow.alpha, 2)
+                    ));
+                }
+            }
+        }
+    }
+    report.set(
+        "converted_trend",
+        format!(
+            "of the {count} intermediate flow windows (start, alpha, k < K), {} get shorter from eta l_1 = {} to {} \
+             and {} get longer{}",
+            count - rising.len(),
+            short(small, 2),
+            short(large, 2),
+            rising.len(),
+            if rising.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", rising.join("; "))
+            }
         ),
     );
 }
