@@ -197,6 +197,8 @@ fn write(data: &Data, out: &Outputs) -> Result<()> {
                 opt(c.conclusion),
                 opt(c.proposition_r),
                 opt(c.reached),
+                opt(c.closest.first().copied()),
+                opt(c.closest.get(1).copied()),
             ]
         })
         .collect();
@@ -211,6 +213,8 @@ fn write(data: &Data, out: &Outputs) -> Result<()> {
             "decades_conclusion_on_theorem_intervals",
             "decades_proposition_r",
             "decades_every_rank_reached",
+            "closest_to_yhat1_at_alpha_1e-300",
+            "closest_to_yhat2_at_alpha_1e-300",
         ],
         &rows,
     )
