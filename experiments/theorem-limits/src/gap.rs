@@ -197,6 +197,8 @@ fn write(data: &Data, out: &Outputs) -> Result<()> {
                 opt(c.conclusion),
                 opt(c.proposition_r),
                 opt(c.reached),
+                opt(c.closest.first().copied()),
+                opt(c.closest.get(1).copied()),
             ]
         })
         .collect();
@@ -211,6 +213,8 @@ fn write(data: &Data, out: &Outputs) -> Result<()> {
             "decades_conclusion_on_theorem_intervals",
             "decades_proposition_r",
             "decades_every_rank_reached",
+            "closest_to_yhat1_at_alpha_1e-300",
+            "closest_to_yhat2_at_alpha_1e-300",
         ],
         &rows,
     )
@@ -280,6 +284,22 @@ fn cell(x: Option<f64>) -> String {
     x.map_or("< 1e-300".into(), |v| short(v, 3))
 }
 
+/// A general-start cell: the median when every shape has a value, `< 1e-300` when none has,
+/// and how many have one otherwise (a median over the others would be biased, and the median
+/// over all may lie below 1e-300 or not).
+fn general_cell(data: &Data, rho: f64, median: Option<f64>, f: Pick) -> String {
+    let have = data
+        .cases
+        .iter()
+        .filter(|c| c.rho == rho && c.shape > 0 && f(c).is_some())
+        .count();
+    match median {
+        Some(v) => short(v, 3),
+        None if have == 0 => "< 1e-300".into(),
+        None => format!("{have} of {} above 1e-300", data.shapes),
+    }
+}
+
 fn table(data: &Data, report: &mut Report) {
     let thm = per_rho(data, |c| Some(c.theorem));
     let r = per_rho(data, |c| c.proposition_r);
@@ -296,8 +316,8 @@ fn table(data: &Data, report: &mut Report) {
                 cell(reached[i].1),
                 cell(thm[i].2),
                 conclusion[i].2.map_or("-".into(), |v| short(v, 3)),
-                cell(r[i].2),
-                cell(reached[i].2),
+                general_cell(data, thm[i].0, r[i].2, |c| c.proposition_r),
+                general_cell(data, thm[i].0, reached[i].2, |c| c.reached),
             ]
         })
         .collect();
