@@ -30,26 +30,20 @@ mod figure2;
 mod setup;
 mod sweep;
 
-use mfflow_lab::run::Run;
-use mfflow_lab::{cli, Result};
 use std::process::ExitCode;
 
-const NAME: &str = "deep-factorization";
-const TEMPLATE: &str = include_str!("../report.md");
-
 fn main() -> ExitCode {
-    cli::main(
-        NAME,
+    mfflow_lab::run::main::<config::Config>(
+        "deep-factorization",
+        include_str!("../report.md"),
         concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"),
-        run,
+        |c| c.master_seed,
+        |run| {
+            run.part_in_memory("curves", curves::measure, curves::report)?;
+            run.part_in_memory("alpha sweep", sweep::measure, sweep::report)?;
+            run.part_in_memory("figure 2", figure2::measure, figure2::report)?;
+            run.part_in_memory("cross-check", cross_check::measure, cross_check::report)?;
+            Ok(())
+        },
     )
-}
-
-fn run(args: &cli::Args) -> Result<()> {
-    let mut run = Run::<config::Config>::start(NAME, TEMPLATE, args, |c| c.master_seed)?;
-    run.part_in_memory("curves", curves::measure, curves::report)?;
-    run.part_in_memory("alpha sweep", sweep::measure, sweep::report)?;
-    run.part_in_memory("figure 2", figure2::measure, figure2::report)?;
-    run.part_in_memory("cross-check", cross_check::measure, cross_check::report)?;
-    run.finish()
 }

@@ -30,38 +30,32 @@ mod stability;
 mod windows;
 
 use mfflow_lab::output::short;
-use mfflow_lab::run::Run;
-use mfflow_lab::{cli, Result};
 use std::process::ExitCode;
 
-const NAME: &str = "gd-step-size";
-const TEMPLATE: &str = include_str!("../report.md");
-
 fn main() -> ExitCode {
-    cli::main(
-        NAME,
+    mfflow_lab::run::main::<config::Config>(
+        "gd-step-size",
+        include_str!("../report.md"),
         concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"),
-        run,
+        |c| c.master_seed,
+        |run| {
+            run.part_in_memory("setup", setup::Setup::new, |s, _, r| {
+                let l: Vec<String> = s.l().iter().map(|v| short(*v, 3)).collect();
+                r.set("n", s.n().to_string());
+                r.set("eigenvalues", l.join(", "));
+                r.set("stability_limit", short(1.0 / s.l()[0], 3));
+                Ok(())
+            })?;
+            run.part_in_memory(
+                "learning times",
+                learning_times::measure,
+                learning_times::report,
+            )?;
+            run.part_in_memory("stability", stability::measure, stability::report)?;
+            run.part_in_memory("windows", windows::measure, windows::report)?;
+            run.part_in_memory("distance", distance::measure, distance::report)?;
+            run.part_in_memory("basis check", basis_check::measure, basis_check::report)?;
+            Ok(())
+        },
     )
-}
-
-fn run(args: &cli::Args) -> Result<()> {
-    let mut run = Run::<config::Config>::start(NAME, TEMPLATE, args, |c| c.master_seed)?;
-    run.part_in_memory("setup", setup::Setup::new, |s, _, r| {
-        let l: Vec<String> = s.l().iter().map(|v| short(*v, 3)).collect();
-        r.set("n", s.n().to_string());
-        r.set("eigenvalues", l.join(", "));
-        r.set("stability_limit", short(1.0 / s.l()[0], 3));
-        Ok(())
-    })?;
-    run.part_in_memory(
-        "learning times",
-        learning_times::measure,
-        learning_times::report,
-    )?;
-    run.part_in_memory("stability", stability::measure, stability::report)?;
-    run.part_in_memory("windows", windows::measure, windows::report)?;
-    run.part_in_memory("distance", distance::measure, distance::report)?;
-    run.part_in_memory("basis check", basis_check::measure, basis_check::report)?;
-    run.finish()
 }

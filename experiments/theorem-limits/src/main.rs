@@ -21,25 +21,19 @@ mod gap;
 mod rank;
 mod split;
 
-use mfflow_lab::run::Run;
-use mfflow_lab::{cli, Result};
 use std::process::ExitCode;
 
-const NAME: &str = "theorem-limits";
-const TEMPLATE: &str = include_str!("../report.md");
-
 fn main() -> ExitCode {
-    cli::main(
-        NAME,
+    mfflow_lab::run::main::<config::Config>(
+        "theorem-limits",
+        include_str!("../report.md"),
         concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"),
-        run,
+        |c| c.master_seed,
+        |run| {
+            run.part_in_memory("gap sweep", gap::measure, gap::report)?;
+            run.part_in_memory("scale and shape", split::measure, split::report)?;
+            run.part_in_memory("r < n", rank::measure, rank::report)?;
+            Ok(())
+        },
     )
-}
-
-fn run(args: &cli::Args) -> Result<()> {
-    let mut run = Run::<config::Config>::start(NAME, TEMPLATE, args, |c| c.master_seed)?;
-    run.part_in_memory("gap sweep", gap::measure, gap::report)?;
-    run.part_in_memory("scale and shape", split::measure, split::report)?;
-    run.part_in_memory("r < n", rank::measure, rank::report)?;
-    run.finish()
 }
