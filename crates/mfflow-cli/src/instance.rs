@@ -67,8 +67,8 @@ pub fn parse(text: &str) -> Result<Instance, String> {
     }
     let get = |key: &str| table.get(key).ok_or_else(|| format!("missing key `{key}`"));
     let alpha = number(get("alpha")?, "alpha")?;
-    let y = matrix(get("y")?, "y", None)?;
-    let u0 = matrix(get("u0")?, "u0", None)?;
+    let y = matrix(get("y")?, "y")?;
+    let u0 = matrix(get("u0")?, "u0")?;
     let times = array(get("times")?, "times")?
         .iter()
         .enumerate()
@@ -217,19 +217,11 @@ fn array<'a>(v: &'a Value, key: &str) -> Result<&'a Vec<Value>, String> {
         .ok_or_else(|| format!("{key}: expected an array, got {}", v.type_str()))
 }
 
-/// An array of equally long rows of numbers; `rows` fixes the number of rows if given.
-fn matrix(v: &Value, key: &str, rows: Option<usize>) -> Result<Mat<f64>, String> {
+/// An array of equally long rows of numbers (row counts are checked in [`validate`]).
+fn matrix(v: &Value, key: &str) -> Result<Mat<f64>, String> {
     let outer = array(v, key)?;
     if outer.is_empty() {
         return Err(format!("{key}: must have at least one row"));
-    }
-    if let Some(n) = rows {
-        if outer.len() != n {
-            return Err(format!(
-                "{key}: has {} rows, expected {n} (the size of y)",
-                outer.len()
-            ));
-        }
     }
     let mut data: Vec<Vec<f64>> = Vec::with_capacity(outer.len());
     for (i, row) in outer.iter().enumerate() {
